@@ -1,0 +1,1 @@
+"""Extraction accuracy: gold labels, matching, scoring, and a baseline gate."""

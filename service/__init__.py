@@ -1,0 +1,1 @@
+"""The stateful layer: settings, index, database, pipeline, ledger, answers, API and CLI."""

@@ -1,0 +1,33 @@
+"""Settings, read from MINERLENS_* environment variables. No settings object is built at import:
+call `get_settings()` where one is needed, so tests can change the environment first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINERLENS_", extra="ignore")
+
+    data_dir: Path = Field(Path("var"), description="Where Chroma, the keyword index and SQLite live.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite under data_dir.")
+    filings_dir: Path = Field(Path("../shared/filings"), description="The real SEC filings used by tests and eval.")
+    max_upload_mb: float = Field(50.0, description="Largest file accepted by ingest and POST /documents.")
+    chunk_tokens: int = Field(254, description="Most tokens a chunk may hold; the model truncates at 256 incl. 2 special tokens.")
+    chunk_overlap_tokens: int = Field(32, description="Tokens repeated between neighbouring chunks of one section.")
+    embed_batch_size: int = Field(64)
+    embed_dtype: str = Field("auto", description="'auto' (bfloat16 where the CPU has AMX-BF16), 'float32' or 'bfloat16'.")
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'minerlens.sqlite').resolve()}"
+
+
+def get_settings() -> Settings:
+    return Settings()
