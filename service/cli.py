@@ -1,0 +1,193 @@
+"""The `minerlens` command. The only module that knows exit codes.
+
+Failures print one line to stderr and exit non-zero: 2 for bad input, 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ingest.errors import BadInput, MinerlensError
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a package; never download
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except MinerlensError as exc:
+        print(f"minerlens: {exc.code}: {exc.message}", file=sys.stderr)
+        return 2 if isinstance(exc, BadInput) else 1
+    except KeyboardInterrupt:
+        print("minerlens: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line, never a trace: the user gets the reason, not our internals
+        print(f"minerlens: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="minerlens", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="ingest files or folders")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--ticker", help="ticker for documents that do not name their company")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("search", help="hybrid keyword + dense search")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--ticker")
+    p.add_argument("--form")
+    p.add_argument("--date-from")
+    p.add_argument("--date-to")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--ticker")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("extract", help="extract records from files without storing anything")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_extract)
+
+    p = sub.add_parser("debt", help="a company's debt ledger")
+    p.add_argument("ticker")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_debt)
+
+    p = sub.add_parser("eval", help="score extraction against the gold labels")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("serve", help="serve the HTTP API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=cmd_serve)
+    return parser
+
+
+def pipeline():
+    from service.config import get_settings
+    from service.pipeline import Pipeline
+
+    return Pipeline(get_settings())
+
+
+def print_json(obj) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_ingest(args) -> int:
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise BadInput(f"no such file or folder: {', '.join(missing)}")
+    report = pipeline().ingest_paths(args.paths, progress=not args.json and sys.stderr.isatty())
+    if args.json:
+        print_json({"results": [r.__dict__ for r in report.results], "counts": report.counts()})
+    else:
+        for r in report.results:
+            if r.status == "failed":
+                print(f"FAILED    {r.file}: {r.error}", file=sys.stderr)
+            else:
+                print(f"{r.status:<9} {r.file}  {r.ticker or '-':<5} {r.form or '-':<6} {r.chunks:>5} chunks  "
+                      f"{r.debt_instruments} debt  {r.hpc_contracts} contracts  {r.seconds:.2f}s")
+        print(", ".join(f"{n} {status}" for status, n in report.counts().items()))
+    return 1 if report.failed else 0
+
+
+def cmd_search(args) -> int:
+    if args.k < 1 or args.k > 100:
+        raise BadInput("--k must be between 1 and 100")
+    from service.api import search_result
+
+    hits = pipeline().search(args.query, k=args.k, ticker=args.ticker, form=args.form, date_from=args.date_from, date_to=args.date_to)
+    results = [search_result(h).model_dump(exclude={"part"}) for h in hits]
+    if args.json:
+        print_json({"results": results})
+    else:
+        for i, r in enumerate(results, 1):
+            where = " · ".join(str(x) for x in (r["document"], r["section"], r["page"] and f"p. {r['page']}") if x)
+            print(f"{i:>2}. [{r['score']:.4f}] {where}\n    {r['text'][:300]}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    answer = pipeline().ask(args.question, ticker=args.ticker)
+    if args.json:
+        print_json(answer.model_dump(include={"question", "answer", "citations", "insufficient_evidence", "kind", "data"}))
+    else:
+        print(answer.answer)
+        for i, c in enumerate(answer.citations, 1):
+            print(f"  [{i}] {c.document} · {c.locator}: “{c.quote}”")
+    return 0
+
+
+def cmd_extract(args) -> int:
+    from extract.document import extract_document
+    from ingest.parse import parse_path
+    from service.pipeline import expand_paths
+
+    documents, failed = [], 0
+    for path in expand_paths(args.paths):
+        try:
+            extraction = extract_document(parse_path(path))
+        except MinerlensError as exc:
+            print(f"FAILED    {path.name}: {exc.message}", file=sys.stderr)
+            failed += 1
+            continue
+        documents.append(extraction.model_dump(include={"file", "debt_instruments", "hpc_contracts", "company_figures", "failures"}))
+    if args.json:
+        print_json({"documents": documents})
+    else:
+        for d in documents:
+            print(f"{d['file']}: {len(d['debt_instruments'])} debt instruments, {len(d['hpc_contracts'])} contracts")
+            for x in d["debt_instruments"]:
+                print(f"  - {x['name']} [{x['kind']}] principal={x['principal_usd']} coupon={x['coupon_pct']} maturity={x['maturity_date'] or x['maturity_year']}")
+    return 1 if failed else 0
+
+
+def cmd_debt(args) -> int:
+    ledger = pipeline().debt_ledger(args.ticker)
+    if args.json:
+        print_json(ledger)
+        return 0
+    print(f"{ledger['ticker']}: {len(ledger['instruments'])} instruments")
+    for x in ledger["instruments"]:
+        maturity = x.get("maturity_date") or x.get("maturity_year") or "-"
+        principal = f"${x['principal_usd']:,.0f}" if x.get("principal_usd") else "-"
+        coupon = f"{x['coupon_pct']:.3g}%" if x.get("coupon_pct") is not None else (x.get("rate_text") or "-")
+        print(f"  {x['name'][:60]:<60} {x['kind']:<16} {principal:>16} {coupon:>8} {maturity!s:>10}  ({len(x.get('mentions', []))} sources)")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(args.rest)
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from service.api import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The composition root: parse, chunk, index, extract, save. Readable top to bottom.
+
+Ingest is idempotent by content: a document's id is the sha256 of its bytes, so the same bytes
+twice change nothing and return before the embedding model is even loaded. Every file is handled
+on its own: a bad one is reported with a one-line reason and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from extract.document import extract_document
+from extract.records import Extraction
+from ingest.chunk import chunk_document
+from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge
+from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
+from ingest.types import Document
+from service.answer import Answer, Answerer
+from service.config import Settings
+from service.db import Database
+from service.index import Embedder, Index
+from service.ledger import Mention, build_ledger
+
+
+@dataclass
+class IngestResult:
+    file: str
+    status: str  # "ingested" | "unchanged" | "failed"
+    sha256: str | None = None
+    ticker: str | None = None
+    form: str | None = None
+    chunks: int = 0
+    debt_instruments: int = 0
+    hpc_contracts: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    error_code: str | None = None
+
+
+@dataclass
+class IngestReport:
+    results: list[IngestResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[IngestResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.results:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given, folders walked for supported files (sorted, so runs are reproducible)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        else:
+            files.append(path)
+    return files
+
+
+class Pipeline:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(settings.resolved_database_url)
+        self._index: Index | None = None
+
+    @property
+    def index(self) -> Index:
+        # Loaded on first use: listing documents or re-ingesting unchanged bytes needs no model.
+        if self._index is None:
+            self._index = Index(self.settings.data_dir, Embedder(self.settings), self.settings)
+        return self._index
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.settings.max_upload_mb * 1024 * 1024)
+
+    # -- ingest ---------------------------------------------------------------------------------
+
+    def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
+        report = IngestReport()
+        files = expand_paths(paths)
+        for path in tqdm(files, desc="ingest", unit="file", disable=not progress or len(files) < 2):
+            report.results.append(self.ingest_file(path))
+        return report
+
+    def ingest_file(self, path: Path, ticker: str | None = None) -> IngestResult:
+        started = time.perf_counter()
+        try:
+            if not path.is_file():
+                raise BadInput(f"{path}: no such file")
+            if path.stat().st_size > self.max_bytes:
+                raise TooLarge(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB is over the {self.settings.max_upload_mb:g} MB limit")
+            return self.ingest_bytes(path.read_bytes(), path.name, ticker=ticker)
+        except MinerlensError as exc:
+            return IngestResult(path.name, "failed", error=exc.message, error_code=exc.code, seconds=time.perf_counter() - started)
+
+    def ingest_bytes(self, data: bytes, filename: str, ticker: str | None = None) -> IngestResult:
+        """Ingest one file's bytes. Raises MinerlensError for bad input; stores nothing in that case."""
+        started = time.perf_counter()
+        sha256 = hashlib.sha256(data).hexdigest()
+        known = self.db.get_document(sha256)
+        if known is not None and known["status"] == "ok":
+            return IngestResult(filename, "unchanged", sha256, known["ticker"], known["form"], seconds=time.perf_counter() - started)
+
+        doc = parse_bytes(data, filename, ticker=ticker, max_bytes=self.max_bytes)
+        chunks = chunk_document(
+            doc,
+            self.index.embedder.count_tokens,
+            max_tokens=self.settings.chunk_tokens,
+            overlap_tokens=self.settings.chunk_overlap_tokens,
+        )
+        extraction = self._extract(doc)
+        self._store_original(data, doc)
+        # Vectors first, rows last: the documents row is what marks a document as ingested, so a
+        # crash in between leaves a document that the next run ingests again (chunk ids are stable).
+        self.index.add(chunks)
+        self.db.save_document(doc, chunks)
+        self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed, extraction)
+        return IngestResult(
+            filename,
+            "ingested",
+            sha256,
+            doc.filing.ticker,
+            doc.filing.form,
+            chunks=len(chunks),
+            debt_instruments=len(extraction.debt_instruments),
+            hpc_contracts=len(extraction.hpc_contracts),
+            seconds=time.perf_counter() - started,
+        )
+
+    def _extract(self, doc: Document) -> Extraction:
+        return extract_document(doc)
+
+    def _store_original(self, data: bytes, doc: Document) -> None:
+        """Keep the bytes as received, so any document can be re-extracted later without the source."""
+        folder = self.settings.data_dir / "documents"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{doc.sha256}{Path(doc.file).suffix.lower()}"
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+
+    # -- read -----------------------------------------------------------------------------------
+
+    def search(self, query: str, k: int = 10, **filters: str | None):
+        return self.index.search(query, k=k, **filters)
+
+    def debt_mentions(self, ticker: str) -> list[Mention]:
+        return [Mention(row["document"], row["filed"], row["record"]) for row in self.db.debt_mentions(ticker=ticker.upper())]
+
+    def debt_ledger(self, ticker: str) -> dict:
+        mentions = self.debt_mentions(ticker)
+        if not mentions and not self.db.list_documents(ticker=ticker.upper()):
+            raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
+        return build_ledger(ticker, mentions)
+
+    def ask(self, question: str, ticker: str | None = None) -> Answer:
+        answerer = Answerer(lambda t: [{"document": m.document, "record": m.record} for m in self.debt_mentions(t)], self.search)
+        return answerer.ask(question, ticker=ticker.upper() if ticker else None)
