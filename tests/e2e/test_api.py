@@ -1,0 +1,114 @@
+"""The API over real HTTP: `minerlens serve` in a subprocess on 127.0.0.1, requests with httpx."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+MARA_QUESTION = "What is the initial conversion rate of MARA's 0.00% convertible senior notes due 2031?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def api(ingested, cli_env):
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode()[-2000:])
+    with httpx.Client(base_url=base, timeout=120) as client:
+        yield client
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def assert_json_error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"]["code"] == code
+    assert "Traceback" not in response.text and "\n" not in body["error"]["message"]
+
+
+def test_healthz_counts_documents(api, ingested):
+    pipeline, _ = ingested
+    assert api.get("/healthz").json() == {"status": "ok", "documents": len(pipeline.db.list_documents())}
+
+
+def test_ask_answers_with_a_citation_to_the_8k(api):
+    body = api.post("/ask", json={"question": MARA_QUESTION}).json()
+    assert "28.9159" in body["answer"]
+    assert body["insufficient_evidence"] is False
+    assert any(c["document"] == "MARA_8-K_2024-12-04.htm" and "28.9159" in c["quote"] for c in body["citations"])
+
+
+def test_search_filters_by_ticker_and_form(api):
+    body = api.get("/search", params={"q": "conversion rate per $1,000 principal amount", "ticker": "CLSK", "form": "8-K", "k": 5}).json()
+    assert body["results"] and {r["ticker"] for r in body["results"]} == {"CLSK"}
+    assert {r["form"] for r in body["results"]} == {"8-K"}
+
+
+def test_documents_lists_the_real_filings(api):
+    files = {d["file"] for d in api.get("/documents", params={"ticker": "MARA"}).json()["documents"]}
+    assert {"MARA_8-K_2024-11-21.htm", "MARA_8-K_2024-12-04.htm"} <= files
+
+
+def test_upload_ingests_a_document_and_is_idempotent(api):
+    text = (
+        "Sample written by the minerlens team for a test. Hut 8 Corp. announced that its subsidiary entered "
+        "into a $250 million revolving credit facility with a bank syndicate, maturing in 2028."
+    ).encode()
+    first = api.post("/documents", files={"file": ("hut8-facility.txt", text, "text/plain")}, params={"ticker": "HUT"})
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "ingested" and first.json()["ticker"] == "HUT"
+    again = api.post("/documents", files={"file": ("hut8-facility.txt", text, "text/plain")})
+    assert again.json()["status"] == "unchanged"
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "status", "code"),
+    [
+        ("empty.txt", b"", 422, "empty_document"),
+        ("junk.bin", bytes(range(256)) * 10, 415, "unsupported_format"),
+        ("fake.pdf", b"plain words, not a PDF", 422, "corrupt_document"),
+    ],
+)
+def test_upload_of_bad_files_is_a_json_error(api, filename, data, status, code):
+    before = api.get("/healthz").json()["documents"]
+    assert_json_error(api.post("/documents", files={"file": (filename, data)}), status, code)
+    assert api.get("/healthz").json()["documents"] == before
+
+
+def test_bad_requests_are_json_errors(api):
+    assert_json_error(api.get("/search"), 422, "bad_input")
+    assert_json_error(api.get("/search", params={"q": "notes", "k": 0}), 422, "bad_input")
+    assert_json_error(api.get("/search", params={"q": "notes", "date_from": "last year"}), 422, "bad_input")
+    assert_json_error(api.post("/ask", json={}), 422, "bad_input")
+    assert_json_error(api.post("/ask", content=b"{not json", headers={"content-type": "application/json"}), 422, "bad_input")
+    assert_json_error(api.post("/documents"), 422, "bad_input")
+    assert_json_error(api.get("/no/such/route"), 404, "not_found")
+    assert_json_error(api.get("/companies/ZZZZ/debt"), 404, "not_found")
+
+
+def test_openapi_docs_are_served(api):
+    paths = api.get("/openapi.json").json()["paths"]
+    assert {"/documents", "/search", "/ask", "/healthz"} <= set(paths)
