@@ -1,0 +1,130 @@
+"""Gold labels for the eval suite: the shared filings' labels.jsonl, our corpus labels, our corrections.
+
+Sources, merged in this order:
+1. `<filings_dir>/labels.jsonl`: one line per real filing (read in place, never copied).
+2. every `corpus/labels*.jsonl`: same line format, documents under `corpus/`; lines for the same
+   file in several such files are merged (their instruments and contracts are concatenated).
+3. `eval/gold/corrections.jsonl`: one line per label proven wrong by reading the document:
+   `{"file", "section": "debt_instruments"|"hpc_contracts", "instrument": name or index,
+     "field", "old", "new", "quote"}`. `old` must equal the current label value, so a
+   correction that no longer applies (the upstream label was fixed) fails loudly instead of
+   silently overwriting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.errors import BadInput, NotFound
+from service.config import get_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = REPO_ROOT / "corpus"
+CORRECTIONS_PATH = Path(__file__).resolve().parent / "gold" / "corrections.jsonl"
+
+
+@dataclass
+class GoldDocument:
+    """What a careful analyst extracts from one document."""
+
+    file: str
+    path: Path  # where the document itself lives
+    negative: bool
+    debt_instruments: list[dict] = field(default_factory=list)
+    hpc_contracts: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # label files that contributed
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path.name} line {number}: not JSON ({exc.msg})", path=str(path)) from exc
+    return rows
+
+
+def _merge(docs: dict[str, GoldDocument], row: dict, base_dir: Path, source: Path) -> None:
+    name = row.get("file")
+    if not name:
+        raise BadInput(f"{source.name}: a label line has no 'file'", path=str(source))
+    debts = list(row.get("debt_instruments") or [])
+    contracts = list(row.get("hpc_contracts") or [])
+    negative = bool(row.get("negative"))
+    doc = docs.get(name)
+    if doc is None:
+        docs[name] = GoldDocument(name, base_dir / name, negative, debts, contracts, [source.name])
+        return
+    doc.debt_instruments.extend(debts)
+    doc.hpc_contracts.extend(contracts)
+    # A document is a negative control only if every label file says so.
+    doc.negative = doc.negative and negative
+    doc.sources.append(source.name)
+
+
+def _find_record(records: list[dict], key: str | int, where: str) -> dict:
+    if isinstance(key, int):
+        if not 0 <= key < len(records):
+            raise BadInput(f"correction for {where}: no record at index {key}")
+        return records[key]
+    matches = [r for r in records if (r.get("name") or r.get("counterparty")) == key]
+    if len(matches) != 1:
+        raise BadInput(f"correction for {where}: {len(matches)} records named {key!r}, expected one")
+    return matches[0]
+
+
+def apply_corrections(docs: dict[str, GoldDocument], corrections: list[dict]) -> None:
+    """Apply proven corrections in place; refuse one whose `old` no longer matches the label."""
+    for fix in corrections:
+        for required in ("file", "instrument", "field", "old", "new", "quote"):
+            if required not in fix:
+                raise BadInput(f"correction {fix!r} lacks {required!r}")
+        doc = docs.get(fix["file"])
+        if doc is None:
+            raise BadInput(f"correction names {fix['file']!r}, which has no gold labels")
+        section = fix.get("section", "debt_instruments")
+        if section not in ("debt_instruments", "hpc_contracts"):
+            raise BadInput(f"correction section {section!r} must be debt_instruments or hpc_contracts")
+        where = f"{fix['file']} {section}"
+        record = _find_record(getattr(doc, section), fix["instrument"], where)
+        current = record.get(fix["field"])
+        if current != fix["old"]:
+            raise BadInput(
+                f"correction for {where} {fix['instrument']!r}.{fix['field']}: label is {current!r}, "
+                f"correction expects {fix['old']!r} (stale correction?)"
+            )
+        record[fix["field"]] = fix["new"]
+        record.setdefault("corrected", []).append(fix["field"])
+
+
+def load_gold(
+    filings_dir: Path | None = None,
+    corpus_dir: Path | None = None,
+    corrections_path: Path | None = None,
+) -> dict[str, GoldDocument]:
+    """All gold documents by file name, corrections applied."""
+    filings_dir = Path(filings_dir) if filings_dir is not None else get_settings().filings_dir
+    corpus_dir = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
+    corrections_path = Path(corrections_path) if corrections_path is not None else CORRECTIONS_PATH
+
+    labels = filings_dir / "labels.jsonl"
+    if not labels.is_file():
+        raise NotFound(
+            f"no gold labels at {labels}",
+            hint="Set MINERLENS_FILINGS_DIR to the folder holding the real filings and labels.jsonl.",
+        )
+    docs: dict[str, GoldDocument] = {}
+    for row in _read_jsonl(labels):
+        _merge(docs, row, filings_dir, labels)
+    if corpus_dir.is_dir():
+        for path in sorted(corpus_dir.glob("labels*.jsonl")):
+            for row in _read_jsonl(path):
+                _merge(docs, row, corpus_dir, path)
+    if corrections_path.is_file():
+        apply_corrections(docs, _read_jsonl(corrections_path))
+    return docs
