@@ -1,0 +1,465 @@
+"""The relational store: documents, parts, chunks, XBRL facts, extraction output, flags.
+
+The only module that imports sqlalchemy. SQLAlchemy Core (no ORM), SQLite by default; types are
+portable so a PostgreSQL URL works the same. The schema evolves by numbered migrations (simonw/llm
+style): `schema_version` records the highest one applied, and opening a Database applies the rest
+in order, each in its own transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from extract.records import Extraction
+from ingest.errors import BadInput, ConfigError, NotFound
+from ingest.types import Chunk, Document
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("file", sa.String(500), nullable=False),
+    sa.Column("format", sa.String(20)),
+    sa.Column("size_bytes", sa.BigInteger),
+    sa.Column("accession", sa.String(40)),
+    sa.Column("form", sa.String(20)),
+    sa.Column("filed", sa.String(10)),
+    sa.Column("period", sa.String(10)),
+    sa.Column("company", sa.String(300)),
+    sa.Column("cik", sa.String(10)),
+    sa.Column("ticker", sa.String(20)),
+    sa.Column("items", sa.Text),  # JSON list, e.g. ["2.03", "9.01"]
+    sa.Column("ingested_at", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # ok | failed
+    sa.Column("error", sa.Text),  # "<code>: <message>" when failed
+)
+
+parts = sa.Table(
+    "parts",
+    metadata,
+    sa.Column("doc_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(40)),
+    sa.Column("filename", sa.String(500)),
+    sa.Column("description", sa.Text),
+    sa.Column("n_chars", sa.Integer),
+    sa.PrimaryKeyConstraint("doc_sha256", "sequence"),
+)
+
+chunks = sa.Table(
+    "chunks",
+    metadata,
+    sa.Column("chunk_id", sa.String(120), primary_key=True),
+    sa.Column("doc_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("part", sa.String(500)),
+    sa.Column("part_type", sa.String(40)),
+    sa.Column("section", sa.Text),
+    sa.Column("page", sa.Integer),
+    sa.Column("start", sa.Integer),
+    sa.Column("end", sa.Integer),
+    sa.Column("ticker", sa.String(20)),
+    sa.Column("form", sa.String(20)),
+    sa.Column("filed", sa.String(10)),
+    sa.Column("n_tokens", sa.Integer),
+)
+
+xbrl_facts = sa.Table(
+    "xbrl_facts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("doc_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("fact_id", sa.String(200)),
+    sa.Column("concept", sa.String(300), nullable=False, index=True),
+    sa.Column("value_num", sa.Float),
+    sa.Column("value_text", sa.Text),
+    sa.Column("period_start", sa.String(10)),
+    sa.Column("period_end", sa.String(10)),
+    sa.Column("instant", sa.Boolean),
+    sa.Column("dimensions", sa.Text),  # JSON object axis -> member
+    sa.Column("unit", sa.String(100)),
+    sa.Column("decimals", sa.String(10)),
+    sa.Column("scale", sa.Integer),
+    sa.Column("sign", sa.String(1)),
+)
+
+
+def _mentions_table(name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("doc_sha256", sa.String(64), nullable=False, index=True),
+        sa.Column("document", sa.String(500)),
+        sa.Column("ticker", sa.String(20), index=True),
+        sa.Column("filed", sa.String(10)),
+        sa.Column("key", sa.String(500)),  # instrument/contract name as extracted; the ledger merges on it
+        sa.Column("record", sa.Text, nullable=False),  # JSON of the pydantic record
+    )
+
+
+debt_mentions = _mentions_table("debt_mentions")
+hpc_mentions = _mentions_table("hpc_mentions")
+
+company_figures = sa.Table(
+    "company_figures",
+    metadata,
+    sa.Column("doc_sha256", sa.String(64), primary_key=True),
+    sa.Column("ticker", sa.String(20), index=True),
+    sa.Column("period_end", sa.String(10)),
+    sa.Column("record", sa.Text, nullable=False),
+)
+
+flags = sa.Table(
+    "flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticker", sa.String(20), index=True),
+    sa.Column("kind", sa.String(60), nullable=False),
+    sa.Column("key", sa.String(500), nullable=False, unique=True),
+    sa.Column("raised_at", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text),  # JSON
+)
+
+
+# --- migrations: append only; never edit one that has shipped ---------------------------------
+
+
+def _m001_initial(conn: Connection) -> None:
+    for table in (documents, parts, chunks, xbrl_facts, debt_mentions, hpc_mentions, company_figures, flags):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        try:
+            self.engine: Engine = sa.create_engine(url, future=True)
+        except (sa.exc.ArgumentError, ImportError) as e:
+            raise ConfigError(f"Invalid database URL {_redact(url)}: {e}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            if self.engine.url.database and self.engine.url.database != ":memory:":
+                from pathlib import Path
+
+                Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.migrate()
+        except sa.exc.OperationalError as e:
+            raise ConfigError(f"Cannot open database {_redact(url)}: {e.orig}") from None
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Apply the migrations not yet applied; returns the schema version. Safe to call repeatedly."""
+        with self.engine.begin() as conn:
+            schema_version.create(conn, checkfirst=True)
+        current = self.version()
+        for number, migration in enumerate(MIGRATIONS, start=1):
+            if number <= current:
+                continue
+            with self.engine.begin() as conn:
+                migration(conn)
+                conn.execute(schema_version.insert().values(version=number, applied_at=_now()))
+        return self.version()
+
+    def version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0)
+
+    # -- documents -------------------------------------------------------------------------
+
+    def has_document(self, sha256: str) -> bool:
+        """True if the document was ingested successfully (a failed attempt does not count)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(documents.c.status).where(documents.c.sha256 == sha256)
+            ).first()
+        return row is not None and row.status == "ok"
+
+    def save_document(self, doc: Document, chunk_list: list[Chunk], n_tokens_by_chunk: dict[str, int] | list[int] | None = None) -> None:
+        """Store a parsed document with its parts, chunks and facts in one transaction: all or nothing.
+
+        Re-saving the same document replaces its rows (ingest is idempotent by content hash).
+        `n_tokens_by_chunk` maps chunk_id to its token count (or is a list aligned with the chunks).
+        """
+        if isinstance(n_tokens_by_chunk, list):
+            if len(n_tokens_by_chunk) != len(chunk_list):
+                raise BadInput(f"{len(n_tokens_by_chunk)} token counts for {len(chunk_list)} chunks")
+            n_tokens_by_chunk = {c.chunk_id: n for c, n in zip(chunk_list, n_tokens_by_chunk)}
+        tokens = n_tokens_by_chunk or {}
+        f = doc.filing
+        doc_row = {
+            "sha256": doc.sha256,
+            "file": doc.file,
+            "format": doc.format,
+            "size_bytes": doc.size_bytes,
+            "accession": f.accession,
+            "form": f.form,
+            "filed": f.filed,
+            "period": f.period,
+            "company": f.company,
+            "cik": f.cik,
+            "ticker": f.ticker,
+            "items": json.dumps(list(f.items)),
+            "ingested_at": _now(),
+            "status": "ok",
+            "error": None,
+        }
+        part_rows = [
+            {
+                "doc_sha256": doc.sha256,
+                "sequence": p.sequence,
+                "type": p.type,
+                "filename": p.filename,
+                "description": p.description,
+                "n_chars": len(p.text),
+            }
+            for p in doc.parts
+        ]
+        chunk_rows = [
+            {
+                "chunk_id": c.chunk_id,
+                "doc_sha256": doc.sha256,
+                "part": c.part,
+                "part_type": c.part_type,
+                "section": c.section,
+                "page": c.page,
+                "start": c.start,
+                "end": c.end,
+                "ticker": c.ticker,
+                "form": c.form,
+                "filed": c.filed,
+                "n_tokens": tokens.get(c.chunk_id),
+            }
+            for c in chunk_list
+        ]
+        fact_rows = [
+            {
+                "doc_sha256": doc.sha256,
+                "fact_id": x.fact_id,
+                "concept": x.concept,
+                "value_num": float(x.value) if isinstance(x.value, (int, float)) and not isinstance(x.value, bool) else None,
+                "value_text": _fact_text(x.value, x.text),
+                "period_start": x.period_start,
+                "period_end": x.period_end,
+                "instant": bool(x.instant),
+                "dimensions": json.dumps(x.dimensions, sort_keys=True) if x.dimensions else None,
+                "unit": x.unit,
+                "decimals": x.decimals,
+                "scale": x.scale,
+                "sign": x.sign,
+            }
+            for p in doc.parts
+            for x in p.facts
+        ]
+        with self.engine.begin() as conn:
+            self._delete_rows(conn, doc.sha256, include_extraction=False)
+            conn.execute(documents.insert(), [doc_row])
+            _insert_many(conn, parts, part_rows)
+            _insert_many(conn, chunks, chunk_rows)
+            _insert_many(conn, xbrl_facts, fact_rows)
+
+    def save_failure(self, file: str, sha256: str, error_code: str, message: str) -> None:
+        """Record a document that could not be ingested. Never overwrites a successful ingest."""
+        if self.has_document(sha256):
+            return
+        row = {
+            "sha256": sha256,
+            "file": file,
+            "ingested_at": _now(),
+            "status": "failed",
+            "error": f"{error_code}: {message}",
+            "items": "[]",
+        }
+        with self.engine.begin() as conn:
+            conn.execute(documents.delete().where(documents.c.sha256 == sha256))
+            conn.execute(documents.insert(), [row])
+
+    def save_extraction(self, doc_sha256: str, document: str, ticker: str | None, filed: str | None, extraction: Extraction) -> None:
+        """Replace one document's extraction rows (debt, HPC, company figures) in one transaction."""
+        debt_rows = [
+            {
+                "doc_sha256": doc_sha256,
+                "document": document,
+                "ticker": d.ticker or ticker,
+                "filed": filed,
+                "key": d.name,
+                "record": d.model_dump_json(),
+            }
+            for d in extraction.debt_instruments
+        ]
+        hpc_rows = [
+            {
+                "doc_sha256": doc_sha256,
+                "document": document,
+                "ticker": h.ticker or ticker,
+                "filed": filed,
+                "key": h.counterparty,
+                "record": h.model_dump_json(),
+            }
+            for h in extraction.hpc_contracts
+        ]
+        with self.engine.begin() as conn:
+            for table in (debt_mentions, hpc_mentions, company_figures):
+                conn.execute(table.delete().where(table.c.doc_sha256 == doc_sha256))
+            _insert_many(conn, debt_mentions, debt_rows)
+            _insert_many(conn, hpc_mentions, hpc_rows)
+            if extraction.company_figures is not None:
+                conn.execute(
+                    company_figures.insert(),
+                    [
+                        {
+                            "doc_sha256": doc_sha256,
+                            "ticker": ticker,
+                            "period_end": extraction.company_figures.period_end,
+                            "record": extraction.company_figures.model_dump_json(),
+                        }
+                    ],
+                )
+
+    def delete_document(self, sha256: str) -> None:
+        with self.engine.begin() as conn:
+            if not conn.execute(sa.select(documents.c.sha256).where(documents.c.sha256 == sha256)).first():
+                raise NotFound(f"No document with sha256 {sha256}")
+            self._delete_rows(conn, sha256, include_extraction=True)
+
+    @staticmethod
+    def _delete_rows(conn: Connection, sha256: str, *, include_extraction: bool) -> None:
+        tables: list[sa.Table] = [xbrl_facts, chunks, parts, documents]
+        if include_extraction:
+            tables = [debt_mentions, hpc_mentions, company_figures, *tables]
+        for table in tables:
+            column = table.c.sha256 if table is documents else table.c.doc_sha256
+            conn.execute(table.delete().where(column == sha256))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def list_documents(self, ticker: str | None = None, form: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(documents).order_by(documents.c.filed.desc(), documents.c.file)
+        if ticker:
+            query = query.where(sa.func.upper(documents.c.ticker) == ticker.upper())
+        if form:
+            query = query.where(sa.func.upper(documents.c.form) == form.upper())
+        with self.engine.connect() as conn:
+            return [_document_dict(r._mapping) for r in conn.execute(query)]
+
+    def get_document(self, sha256: str) -> dict[str, Any]:
+        """The document row with its parts and chunk count; NotFound if unknown."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(documents).where(documents.c.sha256 == sha256)).first()
+            if row is None:
+                raise NotFound(f"No document with sha256 {sha256}")
+            out = _document_dict(row._mapping)
+            out["parts"] = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    sa.select(parts).where(parts.c.doc_sha256 == sha256).order_by(parts.c.sequence)
+                )
+            ]
+            out["n_chunks"] = int(
+                conn.execute(sa.select(sa.func.count()).select_from(chunks).where(chunks.c.doc_sha256 == sha256)).scalar()
+                or 0
+            )
+            out["n_facts"] = int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(xbrl_facts).where(xbrl_facts.c.doc_sha256 == sha256)
+                ).scalar()
+                or 0
+            )
+        return out
+
+    def chunks(self, doc_sha256: str) -> list[dict[str, Any]]:
+        query = sa.select(chunks).where(chunks.c.doc_sha256 == doc_sha256).order_by(chunks.c.part, chunks.c.start)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def debt_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
+        return self._mentions(debt_mentions, ticker)
+
+    def hpc_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
+        return self._mentions(hpc_mentions, ticker)
+
+    def company_figures(self, ticker: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(company_figures).order_by(company_figures.c.period_end)
+        if ticker:
+            query = query.where(sa.func.upper(company_figures.c.ticker) == ticker.upper())
+        with self.engine.connect() as conn:
+            return [{**dict(r._mapping), "record": json.loads(r.record)} for r in conn.execute(query)]
+
+    def _mentions(self, table: sa.Table, ticker: str | None) -> list[dict[str, Any]]:
+        query = sa.select(table).order_by(table.c.filed, table.c.id)
+        if ticker:
+            query = query.where(sa.func.upper(table.c.ticker) == ticker.upper())
+        with self.engine.connect() as conn:
+            return [{**dict(r._mapping), "record": json.loads(r.record)} for r in conn.execute(query)]
+
+    def facts(self, doc_sha256: str | None = None, concept: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(xbrl_facts).order_by(xbrl_facts.c.id)
+        if doc_sha256:
+            query = query.where(xbrl_facts.c.doc_sha256 == doc_sha256)
+        if concept:
+            query = query.where(xbrl_facts.c.concept == concept)
+        with self.engine.connect() as conn:
+            return [
+                {**dict(r._mapping), "dimensions": json.loads(r.dimensions) if r.dimensions else {}}
+                for r in conn.execute(query)
+            ]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _insert_many(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
+    rows = list(rows)
+    if rows:
+        conn.execute(table.insert(), rows)  # a list of dicts runs as one executemany
+
+
+def _fact_text(value: object, text: str) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return text or None
+
+
+def _document_dict(mapping: Any) -> dict[str, Any]:
+    out = dict(mapping)
+    out["items"] = json.loads(out["items"]) if out.get("items") else []
+    return out
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers (the API) do not block the ingest writer
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL: show nothing of it rather than a password
+        return "<unparseable url>"

