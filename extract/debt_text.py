@@ -1,0 +1,501 @@
+"""Debt instruments read from prose: 8-K items, press releases, indentures, prospectus
+supplements, earnings releases and the narrative of 10-Q/10-K debt notes.
+
+How these documents are written drives the design. An instrument is introduced by a name
+("0.00% Convertible Senior Notes due 2032", "a one-year $50.0 million Revolving Credit
+Facility"), often given a defined term in the same breath (the “Convertible Notes”, the “2030
+Notes”), and later sentences speak of it by that term or simply as "the notes". So we walk the
+sentences of each part in order, keep the instrument in focus, and attach each stated term
+(principal, option, coupon, maturity, conversion rate and price, closing date, security) to the
+instrument the sentence is about. Every value carries the sentence that states it as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.normalize import (
+    find_dates,
+    find_money,
+    has_blank_coupon,
+    is_blank,
+    maturity_date_from_text,
+    parse_month_year,
+    parse_rate_text,
+)
+from extract.records import DebtInstrument, DebtKind, Evidence
+from ingest.types import Document, Part
+
+# Parts that carry no prose about the filer's debt.
+_SKIP_PARTS = re.compile(r"^(EX-101|GRAPHIC|ZIP|XML|JSON|EXCEL|PDF|EX-23|EX-31|EX-32|EX-5\b)", re.I)
+
+# --------------------------------------------------------------------------------------------
+# Sentences
+
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:Inc|Co|Corp|Ltd|No|Nos|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|St|Mr|Ms|Dr|vs|etc|L\.P|N\.A|U\.S|S\.A)|\b[A-Z])\.$"
+)
+_BOUNDARY = re.compile(r"(?<=[.!?;])[\"”’)]?\s+(?=[A-Z“\"(•●$])|\n+|\s*[•●▪]\s*")
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str  # verbatim slice of the part's text
+    start: int
+    end: int
+
+    @property
+    def quote(self) -> str:
+        """The sentence as a quote: whitespace collapsed, table separators dropped."""
+        return re.sub(r"\s+", " ", self.text.replace(" | ", " ").replace("|", " ")).strip()
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences (and table rows, bullet items) of `text` with their offsets."""
+    out: list[Sentence] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        piece = text[start : match.start()]
+        if match.group().strip() == "" or not _ABBREVIATIONS.search(piece.rstrip()):
+            _add(out, text, start, match.start())
+            start = match.end()
+    _add(out, text, start, len(text))
+    return out
+
+
+def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start >= 3:
+        out.append(Sentence(text[start:end], start, end))
+
+
+# --------------------------------------------------------------------------------------------
+# Naming instruments
+
+_COUPON = r"(?P<coupon>\d+(?:\.\d+)?\s*%|\[\s*[•●_ ]*\s*\]\s*%|[•●]\s*%|(?<![\w.])%)"
+_NOTE_NAME = re.compile(
+    rf"(?:{_COUPON}\s+)?(?P<body>(?:(?:convertible|exchangeable|senior|secured|unsecured|subordinated)\s+)*"
+    r"(?:notes|debentures|bonds))(?:\s+due\s+(?:in\s+)?(?P<year>20\d{2}))?",
+    re.IGNORECASE,
+)
+_FACILITY_NOUN = (
+    r"(?:revolving\s+credit\s+facility|credit\s+facility|line\s+of\s+credit|master\s+loan\s+agreement|loan\s+agreement"
+    r"|term\s+loan(?:\s+facility)?|financing\s+facility|equipment\s+financing\s+(?:agreement|arrangement)"
+    r"|credit\s+agreement|promissory\s+note|note\s+payable|mortgage)"
+)
+_FACILITY_INTRO = re.compile(
+    r"\b(?:entered\s+into|signed|executed|assumed|obtained|closed\s+on|secured)\b(?P<gap>[^.;]{0,120}?)"
+    rf"(?P<noun>{_FACILITY_NOUN})",
+    re.IGNORECASE,
+)
+_DEFINED_TERM = re.compile(r"^\s*,?\s*\((?:the\s+|each,\s+an?\s+|an?\s+)?[“\"](?P<term>[^”\"]{2,60})[”\"]", re.IGNORECASE)
+_REFERS_TO = re.compile(r"[“\"](?P<term>[^”\"]{2,60})[”\"]\s+refers?\s+to\s+(?:our|its|the)\s+", re.IGNORECASE)
+_GENERIC_NOTES = re.compile(
+    r"\b(?:the|such|these|our|its)\s+(?:new\s+)?(?:convertible\s+)?(?:senior\s+)?(?:notes\b|(?:notes\s+)?offering\b)", re.IGNORECASE
+)
+# "$150 million convertible notes offering", "$1.15 billion 0% convertible transaction": named by size.
+_SIZED_OFFERING = re.compile(
+    r"(?P<money>(?:US)?\$\s?\d[\d,.]*\s*(?:million|billion)?)\s+(?:(?P<coupon>\d+(?:\.\d+)?%)\s+)?"
+    r"(?P<body>convertible\s+(?:senior\s+)?(?:notes\s+)?(?:offering|transaction))",
+    re.IGNORECASE,
+)
+_GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|master\s+loan|note|credit\s+facility)\b", re.IGNORECASE)
+# The filer is the lender, not the borrower: not its debt.
+_LENDER = re.compile(r"\bextend\b[^.]{0,40}\bloans?\b|\bas\s+(?:the\s+)?lender\b|\bloans?\s+receivable\b|\brequested\s+the\s+company\b", re.I)
+# Mentions of notes being retired, not issued.
+_RETIRING = re.compile(r"\b(?:repurchas\w*|exchang\w*|redeem\w*|redemption|retire\w*|settle\w*|existing)\b", re.I)
+
+
+def _note_kind(body: str) -> DebtKind:
+    body = body.lower()
+    if "convertible" in body or "exchangeable" in body:
+        return "convertible"
+    if "unsecured" in body:
+        return "senior_unsecured"
+    if "secured" in body:
+        return "senior_secured"
+    if "senior" in body:
+        return "senior_unsecured"
+    return "other"
+
+
+def _facility_kind(noun: str) -> DebtKind:
+    noun = noun.lower()
+    if "term loan" in noun or "equipment" in noun or "mortgage" in noun:
+        return "term_loan"
+    if "promissory" in noun or "note payable" in noun:
+        return "other"
+    return "credit_facility"
+
+
+@dataclass(slots=True)
+class _Instrument:
+    name: str
+    kind: DebtKind
+    coupon: float | None
+    year: int | None
+    values: dict[str, object] = field(default_factory=dict)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    mentions: int = 0
+    retiring_mentions: int = 0
+    blank_coupon: bool = False
+    option_included: bool = False
+    name_ev: Evidence | None = None  # the sentence that first names it
+
+    def set(self, name: str, value: object, ev: Evidence) -> None:
+        """First statement wins: cover pages and opening paragraphs state the terms first."""
+        if value is None or name in self.values:
+            return
+        self.values[name] = value
+        self.evidence[name] = ev
+
+
+class _Reader:
+    """Walks one document's sentences and collects instruments."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.instruments: list[_Instrument] = []
+        self.aliases: dict[str, _Instrument] = {}
+        self.focus: _Instrument | None = None
+        self.generic_owner: _Instrument | None = None  # the instrument defined as (the “notes”)
+
+    # -- naming ---------------------------------------------------------------------------
+
+    def _find_or_add(self, name: str, kind: DebtKind, coupon: float | None, year: int | None, blank: bool) -> _Instrument:
+        for inst in self.instruments:
+            if inst.kind != kind or inst.blank_coupon != blank:
+                continue
+            if inst.year == year and inst.coupon == coupon:
+                return inst
+            # "0.00% Convertible Senior Notes" without its year is the 2032 notes named before (or after).
+            if coupon is not None and inst.coupon == coupon and (year is None or inst.year is None):
+                if inst.year is None and year is not None:
+                    inst.year, inst.name = year, name
+                return inst
+        inst = _Instrument(name=name, kind=kind, coupon=coupon, year=year, blank_coupon=blank)
+        self.instruments.append(inst)
+        return inst
+
+    def _mentions(self, s: Sentence, part: Part) -> list[tuple[int, int, _Instrument]]:
+        """Instruments named in the sentence, with spans, in text order."""
+        found: list[tuple[int, int, _Instrument]] = []
+        text = s.text
+        for m in _NOTE_NAME.finditer(text):
+            coupon_text = m["coupon"]
+            year = int(m["year"]) if m["year"] else None
+            body = m["body"]
+            if year is None and not (coupon_text and re.match(r"\d", coupon_text)):
+                continue  # "the notes": a reference, not a name
+            if not re.search(r"convertible|senior|secured|exchangeable", body, re.I) and year is None:
+                continue
+            blank = bool(coupon_text) and not re.match(r"\d", coupon_text) or has_blank_coupon(text[max(0, m.start() - 3) : m.end()])
+            coupon = float(re.sub(r"[^\d.]", "", coupon_text)) if coupon_text and re.match(r"\d", coupon_text) else None
+            name = re.sub(r"\s+", " ", text[m.start("coupon") if coupon is not None else m.start("body") : m.end()]).strip()
+            inst = self._find_or_add(name, _note_kind(body), coupon, year, blank and coupon is None)
+            if inst.name_ev is None or (year is not None and str(year) not in inst.name_ev.quote):
+                inst.name_ev = self._ev(s, part, "name")
+            if coupon is not None and inst.coupon is not None:
+                inst.set("coupon_pct", coupon, self._ev(s, part, "coupon_pct"))
+            self._alias(text, m.end(), inst)
+            found.append((m.start(), m.end(), inst))
+        for m in _SIZED_OFFERING.finditer(text):
+            if any(s0 <= m.start("body") < e0 for s0, e0, _ in found):
+                continue
+            coupon = float(m["coupon"].rstrip("%")) if m["coupon"] else None
+            candidates = [i for i in self.instruments if i.kind == "convertible" and (coupon is None or i.coupon in (None, coupon))]
+            if len(candidates) == 1:
+                inst = candidates[0]
+            else:
+                name = re.sub(r"\s+", " ", m.group()).strip()
+                inst = self._find_or_add(name, "convertible", coupon, None, False)
+            if coupon is not None:
+                inst.set("coupon_pct", coupon, self._ev(s, part, "coupon_pct"))
+            found.append((m.start("body"), m.end(), inst))
+        for m in _FACILITY_INTRO.finditer(text):
+            if _LENDER.search(self._paragraph(s, part)):
+                continue
+            noun = m["noun"]
+            gap = m["gap"]
+            amount = find_money(gap)
+            label = re.sub(r"\s+", " ", (gap[amount[0][1][0] :] if amount else "") + noun).strip()
+            name = label[0].upper() + label[1:] if label else noun
+            inst = _Instrument(name=name, kind=_facility_kind(noun), coupon=None, year=None)
+            self.instruments.append(inst)
+            self._alias(text, m.end(), inst)
+            found.append((m.start("noun"), m.end(), inst))
+        for m in _REFERS_TO.finditer(text):
+            after = [f for f in found if f[0] >= m.end()]
+            if after:
+                self.aliases[m["term"].lower()] = after[0][2]
+        for term, inst in self.aliases.items():
+            for m in re.finditer(r"\b" + re.escape(term) + r"\b", text, re.IGNORECASE):
+                if not any(s0 <= m.start() < e0 for s0, e0, _ in found):
+                    found.append((m.start(), m.end(), inst))
+        found.sort(key=lambda f: f[0])
+        return found
+
+    def _alias(self, text: str, end: int, inst: _Instrument) -> None:
+        m = _DEFINED_TERM.match(text[end : end + 80])
+        if m:
+            term = m["term"].strip()
+            # "the notes"/"Notes" defines the generic reference, which focus already handles.
+            if term.lower() in {"notes", "the notes", "new notes"}:
+                self.generic_owner = inst
+            elif term.lower() not in {"offering", "indenture"}:
+                self.aliases[term.lower()] = inst
+                year = re.search(r"\b(20\d{2})\b", term)
+                if year and inst.year is None:
+                    inst.year = int(year.group(1))
+
+    def _paragraph(self, s: Sentence, part: Part) -> str:
+        return part.text[s.start : s.end + 600]
+
+    def _ev(self, s: Sentence, part: Part, name: str) -> Evidence:
+        section = part.section_at(s.start)
+        locator = f"{part.type} · {section.label}" if section else part.type
+        return Evidence(field=name, document=self.doc.file, locator=locator, quote=s.quote)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def read(self) -> list[_Instrument]:
+        for part in self.doc.parts:
+            if _SKIP_PARTS.match(part.type):
+                continue
+            scale = 1000.0 if re.search(r"in thousands", part.text[:200000], re.I) and part.type.startswith("10-") else 1.0
+            self.focus = self.generic_owner = None
+            for s in split_sentences(part.text):
+                self._sentence(s, part, scale)
+        return self.instruments
+
+    def _target(self, pos: int, mentions: list[tuple[int, int, _Instrument]]) -> _Instrument | None:
+        before = [m for m in mentions if m[0] <= pos]
+        if before:
+            return before[-1][2]
+        if mentions:
+            return mentions[0][2]
+        return self.focus
+
+    def _sentence(self, s: Sentence, part: Part, scale: float) -> None:
+        text = s.text
+        if len(text) > 3000:
+            return
+        mentions = self._mentions(s, part)
+        for _, _, inst in mentions:
+            inst.mentions += 1
+            if _RETIRING.search(text):
+                inst.retiring_mentions += 1
+        generic = _GENERIC_NOTES.search(text) or _GENERIC_FACILITY.search(text)
+        if not mentions and not (generic and self.focus):
+            return
+        ev = lambda name: self._ev(s, part, name)  # noqa: E731
+
+        # Money: principal, option.
+        for value, (a, b) in find_money(text, scale=scale):
+            if value <= 0:
+                continue
+            before, after = text[max(0, a - 60) : a], text[b : b + 90]
+            if re.match(r"\s*per\s+(?:share|ordinary|class|common)", after, re.I) or re.search(r"per\s*$", before, re.I):
+                continue
+            target = self._money_target(a, b, text, mentions)
+            if target is None:
+                continue
+            if re.search(r"additional\s*$", before, re.I) and re.search(r"option|over-allotment", text, re.I):
+                if re.search(r"\bincludes?\b[^.]{0,40}$", text[max(0, a - 50) : a], re.I) or re.search(
+                    r"exercised\s+in\s+full|full\s+exercise", text, re.I
+                ):
+                    target.option_included = True
+                    continue
+                target.set("option_usd", value, ev("option_usd"))
+                continue
+            if re.search(r"\bincludes?\s*$", before, re.I) and re.search(r"option", text, re.I):
+                target.option_included = True
+                continue
+            if _RETIRING.search(text[max(0, a - 80) : a]) or re.search(r"outstanding|net proceeds of|cost", before[-25:], re.I):
+                continue
+            if self._states_principal(before, after, target):
+                if re.search(r"\bor\s+(?:up\s+to\s+)?$", before[-15:], re.I) or re.search(r"^\s*if\b", after, re.I):
+                    # "(or $150,000,000 if the underwriters exercise their option)": the total with the option.
+                    base = target.values.get("principal_usd")
+                    if isinstance(base, float) and value > base:
+                        target.set("option_usd", value - base, ev("option_usd"))
+                    continue
+                target.set("principal_usd", value, ev("principal_usd"))
+
+        # The subject comes first: "The November 2029 notes bear interest at 5.25% ... exchanges of our 8.50% notes".
+        target = mentions[0][2] if mentions else (self.generic_owner or self.focus)
+        if target is None:
+            return
+        self._terms(s, part, text, target, mentions)
+        # Notes named only as being repurchased or exchanged do not take the focus.
+        current = [m[2] for m in mentions if not _RETIRING.search(text[max(0, m[0] - 80) : m[0]])]
+        if current:
+            self.focus = current[-1]
+
+    def _money_target(self, a: int, b: int, text: str, mentions: list[tuple[int, int, _Instrument]]) -> _Instrument | None:
+        # "$212 million in aggregate principal amount of its existing notes due 2026": the name follows.
+        follow = [m for m in mentions if b <= m[0] <= b + 90]
+        if follow and re.match(r"[^$.;]*principal\s+amount\s+of\b", text[b : follow[0][0]], re.I):
+            return follow[0][2]
+        if follow and follow[0][0] - b <= 25:
+            return follow[0][2]
+        return self._target(a, mentions)
+
+    @staticmethod
+    def _states_principal(before: str, after: str, target: _Instrument) -> bool:
+        if re.match(r"\s*(?:in\s+)?(?:aggregate\s+)?(?:original\s+)?principal\s+(?:amount\b|of\b)", after, re.I):
+            return True
+        if re.search(r"(?:aggregate\s+)?principal\s+amount\s+(?:of\s+)?(?:[^$.;]{0,50}?\b(?:was|is|of|totaling|totalling)\s+)?(?:up\s+to\s+)?$", before, re.I):
+            return True
+        if target.kind == "convertible" or "notes" in target.name.lower():
+            return bool(re.match(r"\s+(?:\d+(?:\.\d+)?%\s+)?(?:convertible|senior|secured)[\w\s]{0,30}?(?:notes|transaction|offering)\b", after, re.I))
+        # Facilities state their size: "a $50.0 million Revolving Credit Facility", "up to $100 million",
+        # "credit limit of $50,000", "a loan of $20,000", "in the amount of $7,000".
+        if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}{_FACILITY_NOUN}", after, re.I):
+            return True
+        return bool(re.search(r"(?:up\s+to|credit\s+limit\s+of|(?:a|the)\s+loan\s+of|in\s+the\s+amount\s+of|borrowings\s+of\s+up\s+to)\s*$", before, re.I))
+
+    def _terms(self, s: Sentence, part: Part, text: str, target: _Instrument, mentions: list) -> None:
+        ev = lambda name: self._ev(s, part, name)  # noqa: E731
+        # Coupon: fixed rates; floating rates go to rate_text instead.
+        floating = parse_rate_text(text)
+        if floating and re.search(r"interest|rate", text, re.I):
+            target.set("rate_text", str(floating), ev("rate_text"))
+        elif re.search(r"\b(?:will\s+)?not\s+bear\s+(?:regular\s+)?interest\b|\bzero[- ]coupon\b", text, re.I):
+            if target.coupon is None and not target.blank_coupon:
+                target.set("coupon_pct", 0.0, ev("coupon_pct"))
+        else:
+            m = re.search(
+                r"(?:bears?|bearing|carry|carries)\s+(?:cash\s+)?interest\s+at\s+(?:a\s+|the\s+)?(?:fixed\s+)?(?:rate\s+of\s+)?(?P<p>\d+(?:\.\d+)?)\s*%"
+                r"|(?:fixed\s+rate|interest\s+rate|annual\s+interest)\s+of\s+(?P<q>\d+(?:\.\d+)?)\s*%"
+                r"|(?P<r>\d+(?:\.\d+)?)\s*%\s+interest\s+rate",
+                text,
+                re.I,
+            )
+            if m and not is_blank(text[m.start() : m.end() + 3]):
+                target.set("coupon_pct", float(m["p"] or m["q"] or m["r"]), ev("coupon_pct"))
+        # Maturity.
+        if re.search(r"\bmatur", text, re.I):
+            date = maturity_date_from_text(text)
+            if date:
+                target.set("maturity_date", date, ev("maturity_date"))
+                target.set("maturity_year", int(date[:4]), ev("maturity_year"))
+            else:
+                m = re.search(r"\bmatures?\s+in\s+(?P<rest>\w+\.?\s+\d{4})", text, re.I)
+                month_year = parse_month_year(m["rest"]) if m else None
+                if month_year:
+                    target.set("maturity_year", month_year[0], ev("maturity_year"))
+        # Conversion terms.
+        m = re.search(
+            r"(?<!maximum )conversion\s+rate[^.;$]{0,60}?(?P<rate>\d+\.\d+)\s+(?:[\w’'\s]{0,60}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000",
+            text,
+            re.I,
+        ) or re.search(r"(?<!maximum )(?P<rate>\d+\.\d{2,})\s+(?:[\w’'\s]{0,50}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000", text, re.I)
+        if m and not re.search(r"maximum", text[max(0, m.start() - 40) : m.start()], re.I):
+            target.set("conversion_rate_per_1000", float(m["rate"]), ev("conversion_rate_per_1000"))
+        m = re.search(r"conversion\s+price\s+of\s+(?:approximately\s+)?(?:US)?\$\s?(?P<price>\d+(?:\.\d+)?)\s+per", text, re.I)
+        if m and not re.search(r"cap\s+price", text[max(0, m.start() - 40) : m.start()], re.I):
+            target.set("conversion_price_usd", float(m["price"]), ev("conversion_price_usd"))
+        # Issue (closing, settlement, signing) date.
+        self._issue_date(s, part, text, target)
+        # Security.
+        if re.search(r"\bunsecured\s+obligations?\b", text, re.I):
+            target.set("secured", False, ev("secured"))
+        elif re.search(
+            r"\bsecured\s+by\b|\bcollateralized\s+by\b|\bpledged?\b[^.]{0,40}collateral|\bsecurity\s+interest\s+in\b|\bto\s+serve\s+as\s+collateral\b|\bas\s+collateral\s+for\b",
+            text,
+            re.I,
+        ) and not re.search(r"rank\w*\s+(?:effectively\s+)?junior|structurally\s+subordinated", text, re.I):
+            target.set("secured", True, ev("secured"))
+
+    def _issue_date(self, s: Sentence, part: Part, text: str, target: _Instrument) -> None:
+        dates = find_dates(text)
+        if not dates:
+            return
+        ev = self._ev(s, part, "issue_date")
+        # "On November 20, 2024, the Company completed ... offering"; "On April 22, 2025, the Company entered into".
+        m = re.match(r"\s*On\s+", text)
+        if m and dates[0][1][0] <= 5 and re.search(
+            r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",
+            text[: 400],
+            re.I,
+        ) and not re.search(r"\b(?:press\s+release|announc\w+|priced|pricing)\b", text[:200], re.I):
+            target.set("issue_date", dates[0][0], ev)
+            return
+        for iso, (a, _) in dates:
+            before = text[max(0, a - 80) : a]
+            if re.search(r"(?:expected\s+to\s+close|will\s+close|closing\s+(?:date\s+)?(?:is\s+expected\s+)?)\s+on\s*$", before, re.I) or (
+                re.search(r"on\s+or\s+about\s*$", before, re.I) and re.search(r"deliver|settle|clos", text, re.I)
+                and re.search(r"notes", text, re.I)
+            ):
+                target.set("issue_date", iso, ev)
+                return
+
+
+def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
+    values = dict(inst.values)
+    if inst.year is not None and "maturity_year" not in values:
+        values["maturity_year"] = inst.year
+        candidates = [inst.name_ev, *inst.evidence.values()]
+        name_ev = next((e for e in candidates if e is not None and str(inst.year) in e.quote), None)
+        if name_ev is not None:
+            inst.evidence["maturity_year"] = name_ev.model_copy(update={"field": "maturity_year"})
+        else:
+            values.pop("maturity_year")
+    if inst.option_included:
+        values.pop("option_usd", None)
+        inst.evidence.pop("option_usd", None)
+    if inst.blank_coupon:
+        for blankable in ("coupon_pct",):
+            values.pop(blankable, None)
+            inst.evidence.pop(blankable, None)
+    terms = {k for k in values if k not in {"maturity_year", "secured"}}
+    mention_only = not terms
+    if mention_only and inst.retiring_mentions == 0:
+        return None  # named in passing without a single term and not being retired: noise
+    if inst.kind != "convertible" and inst.kind in ("credit_facility", "term_loan", "other") and "principal_usd" not in values and not terms:
+        return None
+    evidence = [e for k, e in inst.evidence.items() if k in values]
+    if inst.name_ev is not None:
+        evidence.append(inst.name_ev)
+    return DebtInstrument(
+        ticker=doc.filing.ticker,
+        name=inst.name,
+        kind=inst.kind,
+        mention_only=mention_only,
+        evidence=evidence,
+        **values,
+    )
+
+
+def _fold_unpriced(instruments: list[_Instrument]) -> list[_Instrument]:
+    """A name without a coupon ("convertible senior notes due 2032") and the same notes with it
+    ("0.00% Convertible Senior Notes due 2032") are one instrument when nothing sets them apart."""
+    out = list(instruments)
+    for bare in list(out):
+        if bare.coupon is not None or bare.blank_coupon:
+            continue
+        twins = [i for i in out if i is not bare and i.kind == bare.kind and i.year == bare.year and i.year is not None and i.coupon is not None]
+        if len(twins) == 1 and "principal_usd" not in bare.values:
+            twin = twins[0]
+            for k, v in bare.values.items():
+                twin.set(k, v, bare.evidence[k])
+            twin.mentions += bare.mentions
+            out.remove(bare)
+    return out
+
+
+def debt_from_text(doc: Document) -> list[DebtInstrument]:
+    """Every debt instrument the prose of `doc` states terms for, each value with its sentence."""
+    reader = _Reader(doc)
+    instruments = _fold_unpriced(reader.read())
+    out = []
+    for inst in instruments:
+        record = _finish(inst, doc)
+        if record is not None:
+            out.append(record)
+    return out
