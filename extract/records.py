@@ -80,6 +80,7 @@ class CompanyFigures(BaseModel):
     depreciation_amortization_usd_ytd: float | None = None
     btc_holdings: float | None = None
     evidence: list[Evidence] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="Tagging errors found and how they were handled; values are not guessed.")
 
 
 class Failure(BaseModel):
