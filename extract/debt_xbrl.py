@@ -271,7 +271,14 @@ def _build(doc: Document, member: _Member, period: str) -> DebtInstrument:
         if lf is None or value is None or field_name in values:
             return
         values[field_name] = value
-        ev.append(_evidence(doc, lf, field_name, anchor))
+        xbrl = _evidence(doc, lf, field_name, anchor)
+        ev.append(xbrl)
+        # The displayed text too, under its section: a derived value ("Apr-25" -> 2025) is read
+        # back from the words, not from the fact.
+        if xbrl.quote and xbrl.quote in lf.part.text:
+            section = lf.part.section_at(lf.part.text.index(xbrl.quote))
+            ev.append(Evidence(field=field_name, document=doc.file, quote=xbrl.quote,
+                               locator=f"{lf.part.filename} {section.label if section else ''}".strip()))
 
     capacity = pick(CAPACITY)
     convertible = kind_of(label, capacity is not None) == "convertible"
@@ -332,19 +339,55 @@ def _build(doc: Document, member: _Member, period: str) -> DebtInstrument:
         take("outstanding_usd", gross, _num(gross))
     take("carrying_value_usd", carrying, carrying_value)
     if "outstanding_usd" in values:
-        values["outstanding_as_of"] = period
+        _stamp_date(doc, ev, values, "outstanding_as_of", period, anchor)
 
     issue = _signing_date(member, period)
-    if member.axis == "BusinessAcquisitionAxis" and not _DEBT_WORDS.search(" ".join(words)):
-        issue = None  # the context date is the acquisition's, not the loan's
+    if any(re.search(r"BusinessCombination|BusinessAcquisition|Acquisition", lf.local) for lf in member.facts):
+        issue = None  # a loan assumed in an acquisition: its context dates are the deal's, not the loan's
     if issue is not None:
-        values["issue_date"] = issue[0]
-        ev.append(_evidence(doc, issue[1], "issue_date", anchor))
+        # The context date is only a hint: keep it when the text says so ("On August 14, 2024, ...").
+        _stamp_date(doc, ev, values, "issue_date", issue[0], anchor)
 
     return DebtInstrument(
         ticker=doc.filing.ticker, name=label, kind=kind_of(label, capacity is not None), xbrl_member=member.qname,
         evidence=ev, **values,
     )
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+
+
+def long_date(iso: str) -> str:
+    """"2024-08-14" -> "August 14, 2024", the way filings write dates."""
+    year, month, day = iso[:10].split("-")
+    return f"{_MONTH_NAMES[int(month) - 1]} {int(day)}, {year}"
+
+
+def _stamp_date(doc: Document, ev: list[Evidence], values: dict, field_name: str, iso: str, anchor: str | None) -> None:
+    """Set a date field when the text states the date, nearest after the instrument's label."""
+    pattern = re.compile(re.escape(long_date(iso)).replace(r"\ ", r"\s+"))
+    for part in doc.parts:
+        hits = [m.start() for m in pattern.finditer(part.text)]
+        if not hits:
+            continue
+        at = hits[0]
+        if anchor:
+            labels = [m.start() for m in re.finditer(re.escape(anchor), part.text, re.I)]
+            near = [h for h in hits for lab in labels if 0 <= h - lab <= 1500]
+            if near:
+                at = min(near)
+            elif field_name == "issue_date":
+                continue  # a date far from the instrument says nothing about it
+        start = max(part.text.rfind("\n", 0, at) + 1, at - 120)
+        end = min(len(part.text), at + 60)
+        end = part.text.find("\n", at) if 0 <= part.text.find("\n", at) < end else end
+        quote = part.text[start:end].strip()
+        section = part.section_at(at)
+        values[field_name] = iso
+        ev.append(Evidence(field=field_name, document=doc.file, quote=quote,
+                           locator=f"{part.filename} {section.label if section else ''}".strip()))
+        return
 
 
 def _conversion_rate(member: _Member, price: _Located | None, take) -> None:
@@ -440,10 +483,10 @@ def debt_from_filing_notes(doc: Document) -> list[DebtInstrument]:
                 break
         else:
             merged.append(inst)
-    return [_with_outstanding(inst, period) for inst in merged]
+    return [_with_outstanding(doc, inst, period) for inst in merged]
 
 
-def _with_outstanding(inst: DebtInstrument, period: str) -> DebtInstrument:
+def _with_outstanding(doc: Document, inst: DebtInstrument, period: str) -> DebtInstrument:
     """Principal owed when no fact states it, inferred from the carrying amount where that is sound.
 
     Done after merging, so a narrative member's stated principal wins over a table row's carrying amount.
@@ -468,4 +511,6 @@ def _with_outstanding(inst: DebtInstrument, period: str) -> DebtInstrument:
     evidence = list(inst.evidence)
     if quote is not None:
         evidence.append(quote.model_copy(update={"field": "outstanding_usd"}))
-    return inst.model_copy(update={"outstanding_usd": value, "outstanding_as_of": period, "evidence": evidence})
+    values: dict[str, object] = {"outstanding_usd": value}
+    _stamp_date(doc, evidence, values, "outstanding_as_of", period, inst.name)
+    return inst.model_copy(update={**values, "evidence": evidence})
