@@ -262,7 +262,7 @@ def _pack(text: str, pieces: list[_Piece], count: TokenCounter, max_tokens: int,
     """Greedy: add pieces while the sum fits; each new chunk opens with the previous chunk's tail."""
     chunks: list[tuple[int, int]] = []
     start = pieces[0].start
-    first = 0  # index of the first whole piece of the current chunk
+    first = 0  # index of the first piece of the current chunk
     used = 0  # tokens in the current chunk, including its overlap prefix
     end = pieces[0].start
     for i, piece in enumerate(pieces):
@@ -271,8 +271,9 @@ def _pack(text: str, pieces: list[_Piece], count: TokenCounter, max_tokens: int,
             end = piece.end
             continue
         chunks.append((start, end))
-        allowed = min(overlap, max_tokens - piece.tokens)
-        ov_start, ov_tokens = _overlap_start(text, start, pieces[first].end, end, allowed, count)
+        # At most half of the chunk just closed, so a short chunk is never repeated almost whole.
+        allowed = min(overlap, max_tokens - piece.tokens, used // 2)
+        ov_start, ov_tokens = _overlap_start(text, start, end, allowed, count)
         start = ov_start if ov_start is not None else piece.start
         used = (ov_tokens if ov_start is not None else 0) + piece.tokens
         first = i
@@ -282,17 +283,16 @@ def _pack(text: str, pieces: list[_Piece], count: TokenCounter, max_tokens: int,
 
 
 def _overlap_start(
-    text: str, chunk_start: int, min_start: int, chunk_end: int, allowed: int, count: TokenCounter
+    text: str, chunk_start: int, chunk_end: int, allowed: int, count: TokenCounter
 ) -> tuple[int | None, int]:
     """Where the next chunk should start so it repeats at most `allowed` tokens of this chunk's tail.
 
-    The tail never reaches back past `min_start` (the end of the chunk's first piece), so a chunk is
-    never swallowed whole by its successor. Prefers the earliest sentence start within reach.
+    Starts after `chunk_start`, so chunk ids stay unique. Prefers the earliest sentence start within reach.
     """
     if allowed <= 0:
         return None, 0
     # Each word is at least one token, so the last `allowed` words are all we may need.
-    window_start = max(min_start, chunk_end - 24 * allowed)
+    window_start = max(chunk_start, chunk_end - 24 * allowed)
     words = [(m.start(), m.end()) for m in _WORD.finditer(text, window_start, chunk_end)][-allowed:]
     words = [w for w in words if w[0] > chunk_start]
     if not words:

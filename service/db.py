@@ -162,7 +162,10 @@ class Database:
             if self.engine.url.database and self.engine.url.database != ":memory:":
                 from pathlib import Path
 
-                Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+                except (OSError, ValueError) as e:
+                    raise ConfigError(f"Cannot open database {_redact(url)}: {e}") from None
         try:
             self.migrate()
         except sa.exc.OperationalError as e:
@@ -273,12 +276,19 @@ class Database:
             for p in doc.parts
             for x in p.facts
         ]
-        with self.engine.begin() as conn:
-            self._delete_rows(conn, doc.sha256, include_extraction=False)
-            conn.execute(documents.insert(), [doc_row])
-            _insert_many(conn, parts, part_rows)
-            _insert_many(conn, chunks, chunk_rows)
-            _insert_many(conn, xbrl_facts, fact_rows)
+        foreign = next((c.chunk_id for c in chunk_list if c.doc_sha256 != doc.sha256), None)
+        if foreign:
+            raise BadInput(f"chunk {foreign} belongs to another document than {doc.file}")
+        try:
+            with self.engine.begin() as conn:
+                self._delete_rows(conn, doc.sha256, include_extraction=False)
+                conn.execute(documents.insert(), [doc_row])
+                _insert_many(conn, parts, part_rows)
+                _insert_many(conn, chunks, chunk_rows)
+                _insert_many(conn, xbrl_facts, fact_rows)
+        except sa.exc.IntegrityError as e:
+            # The transaction rolled back: nothing of this save is stored, the previous version stays.
+            raise BadInput(f"{doc.file}: not saved, duplicate part or chunk id ({_first_line(e.orig)})") from None
 
     def save_failure(self, file: str, sha256: str, error_code: str, message: str) -> None:
         """Record a document that could not be ingested. Never overwrites a successful ingest."""
@@ -364,12 +374,12 @@ class Database:
         with self.engine.connect() as conn:
             return [_document_dict(r._mapping) for r in conn.execute(query)]
 
-    def get_document(self, sha256: str) -> dict[str, Any]:
-        """The document row with its parts and chunk count; NotFound if unknown."""
+    def get_document(self, sha256: str) -> dict[str, Any] | None:
+        """The document row (ok or failed) with its parts and chunk/fact counts; None if unknown."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(documents).where(documents.c.sha256 == sha256)).first()
             if row is None:
-                raise NotFound(f"No document with sha256 {sha256}")
+                return None
             out = _document_dict(row._mapping)
             out["parts"] = [
                 dict(r._mapping)
@@ -388,6 +398,13 @@ class Database:
                 or 0
             )
         return out
+
+    def count_documents(self, status: str | None = "ok") -> int:
+        query = sa.select(sa.func.count()).select_from(documents)
+        if status:
+            query = query.where(documents.c.status == status)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
 
     def chunks(self, doc_sha256: str) -> list[dict[str, Any]]:
         query = sa.select(chunks).where(chunks.c.doc_sha256 == doc_sha256).order_by(chunks.c.part, chunks.c.start)
@@ -434,6 +451,10 @@ def _insert_many(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any
     rows = list(rows)
     if rows:
         conn.execute(table.insert(), rows)  # a list of dicts runs as one executemany
+
+
+def _first_line(error: object) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 def _fact_text(value: object, text: str) -> str | None:

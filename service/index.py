@@ -33,6 +33,7 @@ import numpy as np
 from ingest.chunk import ChunkConfig
 from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
+from service.config import Settings, get_settings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 RRF_K = 60
@@ -87,11 +88,9 @@ class Embedder:
     _models: dict[str, Any] = {}
     _load_lock = threading.Lock()
 
-    def __init__(self, dtype: str | None = None, batch_size: int | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, dtype: str | None = None, batch_size: int | None = None) -> None:
         if dtype is None or batch_size is None:
-            from service.config import get_settings
-
-            settings = get_settings()
+            settings = settings or get_settings()
             dtype = dtype or settings.embed_dtype
             batch_size = batch_size or settings.embed_batch_size
         self.dtype = resolve_dtype(dtype)
@@ -257,11 +256,13 @@ class _Mirror:
 
 
 class Index:
-    def __init__(self, data_dir: Path | str, embedder: Embedder, chunk_config: ChunkConfig | None = None) -> None:
+    def __init__(self, data_dir: Path | str, embedder: Embedder, chunk_config: ChunkConfig | Settings | None = None) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         self.embedder = embedder
+        if isinstance(chunk_config, Settings):
+            chunk_config = ChunkConfig(max_tokens=chunk_config.chunk_tokens, overlap_tokens=chunk_config.chunk_overlap_tokens)
         self.chunk_config = chunk_config or ChunkConfig()
         self.data_dir = Path(data_dir)
         self.name = collection_name(embedder.name, embedder.dtype, self.chunk_config)

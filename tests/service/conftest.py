@@ -1,0 +1,26 @@
+"""Shared fixtures for the service tests: the real embedding model, loaded once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from service.index import Embedder  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    model = Embedder(dtype="auto", batch_size=32)
+    model.embed(["load the model once"])
+    return model
+
+
+@pytest.fixture(scope="session")
+def filings_dir() -> Path:
+    return Path(os.environ.get("MINERLENS_FILINGS_DIR", REPO.parent / "shared" / "filings"))

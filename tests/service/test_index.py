@@ -1,0 +1,187 @@
+"""The hybrid index over the real model and real Chroma in a temp dir."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest.chunk import ChunkConfig
+from ingest.errors import BadInput, ConfigError
+from ingest.types import Chunk
+from service.index import Embedder, Index, bm25_tokens, collection_name, cpu_has_amx_bf16, resolve_dtype
+
+# Passages in our own words, shaped like the filings' sentences.
+CONVERSION = (
+    "The notes are convertible at an initial conversion rate of 28.9159 shares of Class A common stock per "
+    "$1,000 principal amount of notes, which represents an initial conversion price of approximately $34.58 per share."
+)
+ATM = (
+    "We entered into an at-the-market sales agreement with our sales agents under which we may sell shares of our "
+    "common stock having an aggregate offering price of up to $1.5 billion from time to time."
+)
+HPC = (
+    "The company signed a ten-year colocation lease with a hyperscaler for 200 MW of critical IT load at its "
+    "Texas campus, with contracted revenue of approximately $3.0 billion over the term."
+)
+REVOLVER = (
+    "The credit agreement provides for a senior secured revolving credit facility of $200.0 million bearing "
+    "interest at SOFR plus 2.50%, maturing in 2028."
+)
+
+
+def chunk(doc: str, n: int, text: str, ticker: str, form: str, filed: str, section: str | None = None) -> Chunk:
+    sha = doc.encode().hex().ljust(64, "0")[:64]
+    return Chunk(
+        chunk_id=f"{sha[:16]}:1:{n * 1000}",
+        document=doc,
+        doc_sha256=sha,
+        part=doc,
+        part_type=form,
+        section=section,
+        page=None,
+        start=n * 1000,
+        end=n * 1000 + len(text),
+        text=text,
+        ticker=ticker,
+        cik=None,
+        form=form,
+        filed=filed,
+    )
+
+
+CHUNKS = [
+    chunk("BTBT_424B5_2025-10-01.txt", 0, CONVERSION, "BTBT", "424B5", "2025-10-01", "Description of Notes"),
+    chunk("MARA_8-K_2024-10-23.htm", 0, ATM, "MARA", "8-K", "2024-10-23", "Item 1.01"),
+    chunk("CORZ_8-K_2025-10-22.txt", 0, HPC, "CORZ", "8-K", "2025-10-22", "Item 8.01"),
+    chunk("CLSK_10-Q_2025-02-06.htm", 0, REVOLVER, "CLSK", "10-Q", "2025-02-06", "Note 7 - Debt"),
+]
+
+
+@pytest.fixture
+def index(tmp_path, embedder) -> Index:
+    idx = Index(tmp_path, embedder, ChunkConfig())
+    idx.add(CHUNKS)
+    return idx
+
+
+def test_embedder_counts_tokens_without_special_tokens_and_normalises(embedder):
+    # "0 . 00 % convertible senior notes due 203 ##2"
+    assert embedder.count_tokens(["hello world", "0.00% Convertible Senior Notes due 2032", ""]) == [2, 10, 0]
+    # The same count as the tokenizer the model itself uses.
+    model_tokenizer = embedder._model().tokenizer
+    assert embedder.count_tokens([REVOLVER, HPC]) == [len(model_tokenizer.tokenize(t)) for t in (REVOLVER, HPC)]
+    # The shipped tokenizer.json truncates at 128: counting must not.
+    assert embedder.count_tokens(["notes " * 300]) == [300]
+    vectors = embedder.embed([CONVERSION, ATM])
+    assert vectors.dtype == np.float32 and vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert embedder.name == "all-MiniLM-L6-v2"
+
+
+def test_dtype_follows_the_cpu_and_the_setting():
+    flags = "processor\t: 0\nflags\t\t: fpu sse2 avx512f amx_bf16 amx_tile amx_int8\n"
+    assert cpu_has_amx_bf16(flags) is True
+    assert cpu_has_amx_bf16("flags\t\t: fpu sse2 avx2 avx512_bf16\n") is False
+    assert resolve_dtype("bf16") == "bfloat16"
+    assert resolve_dtype("float32") == "float32"
+    assert resolve_dtype("auto") == ("bfloat16" if cpu_has_amx_bf16() else "float32")
+    with pytest.raises(ConfigError, match="embed_dtype"):
+        resolve_dtype("float16")
+
+
+def test_collection_name_changes_with_what_changes_the_vectors():
+    base = collection_name("all-MiniLM-L6-v2", "float32", ChunkConfig(254, 32))
+    assert base == f"chunks-minilm-l6-f32-t254-o32-v{ChunkConfig().version}"
+    assert collection_name("all-MiniLM-L6-v2", "bfloat16", ChunkConfig(254, 32)) == base.replace("-f32-", "-bf16-")
+    assert collection_name("all-MiniLM-L6-v2", "float32", ChunkConfig(128, 32)) != base
+    assert collection_name("all-MiniLM-L6-v2", "float32", ChunkConfig(254, 16)) != base
+    assert collection_name("all-MiniLM-L6-v2", "float32", ChunkConfig(254, 32, version=99)) != base
+
+
+def test_bm25_tokens_keep_numbers_whole():
+    assert bm25_tokens("rate of 28.9159 shares per $1,000 under Item 2.03; 0.00% notes on Form 8-K") == [
+        "rate", "28.9159", "share", "per", "1000", "under", "item", "2.03", "0.00%", "note", "form", "8-k",
+    ]
+
+
+def test_the_passage_that_answers_comes_first(index):
+    hits = index.search("What is the conversion rate of the convertible notes?", k=3)
+    assert hits[0].text == CONVERSION
+    assert hits[0].dense_rank == 1 and hits[0].keyword_rank == 1
+    hits = index.search("How large is the at-the-market equity program?", k=3)
+    assert hits[0].document == "MARA_8-K_2024-10-23.htm"
+    hits = index.search("hyperscaler lease critical IT megawatts", k=3)
+    assert hits[0].ticker == "CORZ" and hits[0].section == "Item 8.01"
+    # A bare number finds its passage through the keyword side.
+    hits = index.search("28.9159", k=2)
+    assert hits[0].chunk_id == CHUNKS[0].chunk_id and hits[0].keyword_rank == 1
+
+
+def test_filters_by_ticker_form_date_and_document(index):
+    q = "notes credit facility lease shares"
+    assert {h.ticker for h in index.search(q, ticker="clsk")} == {"CLSK"}
+    assert {h.ticker for h in index.search(q, ticker=["MARA", "CORZ"])} == {"MARA", "CORZ"}
+    assert {h.document for h in index.search(q, form="8-K")} == {"MARA_8-K_2024-10-23.htm", "CORZ_8-K_2025-10-22.txt"}
+    assert {h.filed for h in index.search(q, date_from="2025-01-01", date_to="2025-06-30")} == {"2025-02-06"}
+    assert {h.filed for h in index.search(q, date_to="2024-12-31")} == {"2024-10-23"}
+    assert [h.document for h in index.search(q, document="CORZ_8-K_2025-10-22.txt")] == ["CORZ_8-K_2025-10-22.txt"]
+    assert [h.ticker for h in index.search(q, document=CHUNKS[3].doc_sha256)] == ["CLSK"]
+    assert index.search(q, ticker="RIOT") == []
+
+
+def test_delete_removes_from_both_rankings_and_survives_reopen(tmp_path, embedder, index):
+    assert index.count() == 4
+    removed = index.delete_document(CHUNKS[0].doc_sha256)
+    assert removed == 1 and index.count() == 3
+    hits = index.search("28.9159 conversion rate shares per $1,000 principal", k=10)
+    assert CHUNKS[0].chunk_id not in {h.chunk_id for h in hits}
+    assert all(h.keyword_rank is None for h in hits if h.document == "BTBT_424B5_2025-10-01.txt")
+    assert {h.keyword_rank for h in index.search("28.9159", k=10)} == {None}
+    reopened = Index(tmp_path, embedder, ChunkConfig())
+    assert reopened.count() == 3
+    assert CHUNKS[0].chunk_id not in {h.chunk_id for h in reopened.search("conversion rate 28.9159", k=10)}
+
+
+def test_reopening_from_disk_finds_the_same_results(tmp_path, embedder, index):
+    queries = ["conversion rate of the notes", "revolving credit facility SOFR margin", "hyperscaler lease"]
+    before = [[(h.chunk_id, round(h.score, 9), h.dense_rank, h.keyword_rank) for h in index.search(q, k=4)] for q in queries]
+    reopened = Index(tmp_path, embedder, ChunkConfig())
+    after = [[(h.chunk_id, round(h.score, 9), h.dense_rank, h.keyword_rank) for h in reopened.search(q, k=4)] for q in queries]
+    assert after == before
+    hit = reopened.search("revolving credit facility", k=1)[0]
+    assert hit.to_chunk() == CHUNKS[3]
+
+
+def test_adding_the_same_chunks_again_is_an_upsert(tmp_path, embedder, index):
+    index.add(CHUNKS[:2])
+    assert index.count() == 4
+    changed = Chunk(**{**{f: getattr(CHUNKS[1], f) for f in CHUNKS[1].__slots__}, "text": ATM + " Amended."})
+    index.add([changed])
+    assert index.count() == 4
+    assert index.search("Amended", k=1)[0].text.endswith("Amended.")
+    assert Index(tmp_path, embedder, ChunkConfig()).search("Amended", k=1)[0].text.endswith("Amended.")
+
+
+def test_a_different_chunk_config_is_a_different_collection(tmp_path, embedder, index):
+    other = Index(tmp_path, embedder, ChunkConfig(max_tokens=128, overlap_tokens=16))
+    assert other.name != index.name and other.count() == 0
+
+
+def test_bad_queries_are_one_line_errors(index):
+    with pytest.raises(BadInput, match="empty"):
+        index.search("   ")
+    with pytest.raises(BadInput, match="date_from must be an ISO date"):
+        index.search("notes", date_from="March 2025")
+    with pytest.raises(BadInput, match="k must be"):
+        index.search("notes", k=0)
+    with pytest.raises(BadInput, match="does not match"):
+        index.add(CHUNKS[:2], vectors=np.zeros((1, 384), dtype=np.float32))
+
+
+def test_bfloat16_vectors_match_float32(embedder):
+    bf16 = Embedder(dtype="bfloat16", batch_size=8)
+    assert bf16.dtype == "bfloat16"
+    a = embedder.embed([CONVERSION, HPC]) if embedder.dtype == "float32" else Embedder(dtype="float32", batch_size=8).embed([CONVERSION, HPC])
+    b = bf16.embed([CONVERSION, HPC])
+    assert b.dtype == np.float32
+    assert float((a * b).sum(axis=1).min()) > 0.99
