@@ -374,9 +374,11 @@ def _stamp_date(doc: Document, ev: list[Evidence], values: dict, field_name: str
         at = hits[0]
         if anchor:
             labels = [m.start() for m in re.finditer(re.escape(anchor), part.text, re.I)]
-            near = [h for h in hits for lab in labels if 0 <= h - lab <= 1500]
+            # After the label, or just before it in the same sentence ("On April 22, 2022, the
+            # Company entered into ... with Trinity Capital Inc.").
+            near = [(abs(h - lab), h) for h in hits for lab in labels if -250 <= h - lab <= 1500]
             if near:
-                at = min(near)
+                at = min(near)[1]
             elif field_name == "issue_date":
                 continue  # a date far from the instrument says nothing about it
         start = max(part.text.rfind("\n", 0, at) + 1, at - 120)
