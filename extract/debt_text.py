@@ -57,7 +57,8 @@ def split_sentences(text: str) -> list[Sentence]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         piece = text[start : match.start()]
-        if match.group().strip() == "" or not _ABBREVIATIONS.search(piece.rstrip()):
+        hard = "\n" in match.group() or any(c in match.group() for c in "•●▪")
+        if hard or not _ABBREVIATIONS.search(piece.rstrip()):
             _add(out, text, start, match.start())
             start = match.end()
     _add(out, text, start, len(text))
@@ -88,7 +89,7 @@ _FACILITY_NOUN = (
     r"|credit\s+agreement|promissory\s+note|note\s+payable|mortgage)"
 )
 _FACILITY_INTRO = re.compile(
-    r"\b(?:entered\s+into|signed|executed|assumed|obtained|closed\s+on|secured)\b(?P<gap>[^.;]{0,120}?)"
+    r"\b(?:entered\s+into|signed|executed|assumed|obtained|closed\s+on|secured)\b(?P<gap>(?:[^.;]|\.(?=\d)){0,120}?)"
     rf"(?P<noun>{_FACILITY_NOUN})",
     re.IGNORECASE,
 )
@@ -222,10 +223,13 @@ class _Reader:
             noun = m["noun"]
             gap = m["gap"]
             amount = find_money(gap)
-            label = re.sub(r"\s+", " ", (gap[amount[0][1][0] :] if amount else "") + noun).strip()
+            label = re.sub(r"\s+", " ", (gap[amount[-1][1][0] :] if amount else "") + noun).strip()
             name = label[0].upper() + label[1:] if label else noun
-            inst = _Instrument(name=name, kind=_facility_kind(noun), coupon=None, year=None)
-            self.instruments.append(inst)
+            kind = _facility_kind(noun)
+            inst = next((i for i in self.instruments if i.kind == kind and i.name.lower() == name.lower()), None)
+            if inst is None:  # the same facility told again in another note or section
+                inst = _Instrument(name=name, kind=kind, coupon=None, year=None)
+                self.instruments.append(inst)
             self._alias(text, m.end(), inst)
             found.append((m.start("noun"), m.end(), inst))
         for m in _REFERS_TO.finditer(text):

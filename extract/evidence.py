@@ -29,6 +29,7 @@ from extract.normalize import (
     word_number,
 )
 from extract.records import Evidence
+from ingest.errors import BadInput
 from ingest.types import Document, XbrlFact
 
 Record = TypeVar("Record", bound=BaseModel)
@@ -66,6 +67,8 @@ class _DocumentIndex:
 
 def verify(record: Record, doc: Document) -> Record:
     """Keep each value only if one of its Evidence quotes is in `doc` and states it; drop the rest."""
+    if "evidence" not in type(record).model_fields:
+        raise BadInput(f"{type(record).__name__} has no evidence field; the gate needs one to verify values")
     index = _DocumentIndex(doc)
     kept: list[Evidence] = []
     warnings = list(getattr(record, "warnings", []))
@@ -84,6 +87,10 @@ def verify(record: Record, doc: Document) -> Record:
         if value is None or isinstance(value, list):
             continue
         good = [ev for ev in by_field.get(name, []) if _supports(ev, name, value, index)]
+        if not good and name.endswith("_as_of"):
+            # The date of a tagged balance is its fact's period: the amount's XBRL evidence supports it.
+            amount_field = name.replace("_as_of", "_usd")
+            good = [ev for ev in by_field.get(amount_field, []) if _is_xbrl(ev) and _fact_period_is(ev, value, index.facts)]
         if good:
             kept.extend(good)
         else:
@@ -135,6 +142,11 @@ def _fact_supports(ev: Evidence, field: str, value: object, facts: list[XbrlFact
     return False
 
 
+def _fact_period_is(ev: Evidence, date: object, facts: list[XbrlFact]) -> bool:
+    tokens = set(ev.locator.split()[1:])
+    return any(f.period_end == date for f in facts if (f.fact_id and f.fact_id in tokens) or f.concept in tokens)
+
+
 def _close(a: float, b: float, rel: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=rel, abs_tol=1e-9)
 
@@ -179,13 +191,22 @@ def states(quote: str, field: str, value: object) -> bool:
 
 
 def _money_readings(quote: str) -> set[float]:
-    """Every amount the quote can be read as: written amounts, and plain figures in the units
-    tables use (as written, thousands, millions)."""
-    readings = {abs(v) for v, _ in find_money(quote)}
-    for n, _ in find_numbers(quote):
-        readings |= {n, n * 1e3, n * 1e6}
-    for v, _ in find_money(quote):
-        readings |= {abs(v) * 1e3, abs(v) * 1e6}
+    """Every amount the quote can be read as: written amounts ("$1.15 billion" is 1.15e9 and never
+    1.15), and figures without a unit word in the units tables use (as written, thousands, millions)."""
+    readings: set[float] = set()
+    unit_word = re.compile(r"\s*(?:thousand|million|billion|trillion|bn|mm|mn|[mbk]\b)", re.I)
+    amounts = []
+    for value, (_, end) in find_money(quote):
+        amounts.append(abs(value))
+        readings.add(abs(value))
+        if not unit_word.match(quote[end - 1 : end + 12]) and not re.search(r"[a-z]$", quote[:end], re.I):
+            readings |= {abs(value) * 1e3, abs(value) * 1e6}
+    for n, (_, end) in find_numbers(quote):
+        if not unit_word.match(quote[end : end + 12]):
+            readings |= {n, n * 1e3, n * 1e6}
+    # A derived amount: "US$400,000,000 ... or up to US$460,000,000 if ... exercise in full their option"
+    # states an option of US$60,000,000 as the difference of the two.
+    readings |= {abs(a - b) for a in amounts for b in amounts if a != b}
     return {round(r, 4) for r in readings}
 
 

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+
+from extract.debt import extract_debt
+from extract.debt_text import debt_from_text, split_sentences
+
+
+def _one(instruments, **match):
+    found = [i for i in instruments if all(getattr(i, k) == v for k, v in match.items())]
+    assert len(found) == 1, [i.name for i in instruments]
+    return found[0]
+
+
+def test_pricing_release_all_terms(filing) -> None:
+    doc = filing("CLSK_8-K_2025-11-12.txt")
+    notes = _one(extract_debt(doc), maturity_year=2032)
+    assert notes.name == "0.00% convertible senior notes due 2032"
+    assert (notes.kind, notes.ticker, notes.secured) == ("convertible", "CLSK", False)
+    assert notes.principal_usd == 1_150_000_000
+    assert notes.option_usd == 150_000_000
+    assert notes.coupon_pct == 0.0
+    assert notes.conversion_rate_per_1000 == 52.1832
+    assert notes.conversion_price_usd == 19.16
+    assert notes.maturity_date == "2032-02-15"
+    assert notes.issue_date == "2025-11-13"
+    assert notes.warnings == []
+    quotes = {e.field: e.quote for e in notes.evidence}
+    assert "52.1832 shares of common stock per $1,000 principal amount" in quotes["conversion_rate_per_1000"]
+    assert len(extract_debt(doc)) == 1
+
+
+def test_launch_release_has_no_pricing_terms(filing) -> None:
+    notes = _one(extract_debt(filing("CLSK_8-K_2025-11-10.txt")), kind="convertible")
+    assert (notes.principal_usd, notes.option_usd, notes.coupon_pct) == (1_000_000_000, 200_000_000, 0.0)
+    assert (notes.conversion_rate_per_1000, notes.conversion_price_usd, notes.issue_date) == (None, None, None)
+
+
+def test_closing_8k_principal_includes_exercised_option_and_existing_notes_are_mentions(filing) -> None:
+    found = extract_debt(filing("MARA_8-K_2024-11-21.htm"))
+    new = _one(found, maturity_year=2030)
+    assert (new.principal_usd, new.option_usd) == (1_000_000_000, None)
+    assert (new.conversion_rate_per_1000, new.conversion_price_usd) == (38.5902, 25.9133)
+    assert (new.issue_date, new.maturity_date) == ("2024-11-20", "2030-03-01")
+    old = _one(found, maturity_year=2026)
+    assert old.mention_only is True
+    assert old.principal_usd is None  # $212 million is being repurchased, not issued
+
+
+def test_mara_2031_conversion_rate(filing) -> None:
+    new = _one(extract_debt(filing("MARA_8-K_2024-12-04.htm")), maturity_year=2031)
+    assert new.conversion_rate_per_1000 == 28.9159
+    assert new.conversion_price_usd == 34.583
+    assert new.principal_usd == 850_000_000
+
+
+def test_preliminary_prospectus_keeps_blank_terms_null(filing) -> None:
+    notes = _one(extract_debt(filing("BTBT_424B5_2025-09-29.txt")), kind="convertible")
+    assert (notes.coupon_pct, notes.conversion_rate_per_1000, notes.conversion_price_usd, notes.issue_date) == (None, None, None, None)
+    assert (notes.principal_usd, notes.option_usd, notes.maturity_date) == (100_000_000, 15_000_000, "2030-10-01")
+
+
+def test_final_prospectus_terms(filing) -> None:
+    notes = _one(extract_debt(filing("BTBT_424B5_2025-10-01.txt")), kind="convertible")
+    assert (notes.coupon_pct, notes.conversion_rate_per_1000, notes.conversion_price_usd) == (4.0, 240.3846, 4.16)
+    assert (notes.principal_usd, notes.option_usd, notes.issue_date) == (135_000_000, 15_000_000, "2025-10-02")
+
+
+def test_prospectus_keeps_new_and_existing_notes_apart(filing) -> None:
+    found = extract_debt(filing("BTDR_424B5_2025-11-12.txt"))
+    new = _one(found, kind="convertible", maturity_date="2031-11-15")
+    assert (new.principal_usd, new.option_usd, new.coupon_pct) == (400_000_000, 60_000_000, None)
+    november_2029 = _one(found, coupon_pct=5.25)
+    assert (november_2029.maturity_date, november_2029.principal_usd) == ("2029-12-01", 360_000_000)
+    assert _one(found, coupon_pct=4.875).maturity_year == 2031
+
+
+def test_pricing_supplement_option_from_the_total(filing) -> None:
+    notes = _one(extract_debt(filing("BTDR_424B5_2025-11-13.txt")), coupon_pct=4.0)
+    assert (notes.principal_usd, notes.option_usd) == (400_000_000, 60_000_000)
+    assert (notes.conversion_rate_per_1000, notes.conversion_price_usd) == (56.2635, 17.77)
+
+
+def test_earnings_release_sized_offering(filing) -> None:
+    notes = _one(extract_debt(filing("BTBT_8-K_2025-11-14.txt")), kind="convertible")
+    assert (notes.principal_usd, notes.conversion_price_usd) == (150_000_000, 4.16)
+    assert _one(extract_debt(filing("CLSK_8-K_2025-11-25.txt")), kind="convertible").principal_usd == 1_150_000_000
+
+
+def test_facilities_in_10q_prose(filing) -> None:
+    found = debt_from_text(filing("RIOT_10-Q_2025-05-01.htm"))
+    coinbase = _one(found, principal_usd=100_000_000)
+    assert (coinbase.kind, coinbase.issue_date) == ("credit_facility", "2025-04-22")
+    revolver = _one(found, principal_usd=50_000_000)
+    assert (revolver.kind, revolver.secured) == ("credit_facility", True)
+    note = _one(found, principal_usd=5_700_000)
+    assert (note.coupon_pct, note.maturity_year) == (8.81, 2035)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["CLSK_8-K_2024-05-09.htm", "CORZ_8-K_2025-10-22.txt", "CORZ_8-K_2025-10-30.txt", "CORZ_8-K_2025-10-30_b.txt", "FUFU_6-K_2024-08-20.htm"],
+)
+def test_negative_controls_yield_nothing(filing, name: str) -> None:
+    assert extract_debt(filing(name)) == []
+
+
+def test_lender_side_loans_are_not_debt(filing) -> None:
+    assert extract_debt(filing("BTBT_10-K_2025-03-14.htm")) == []
+
+
+def test_split_sentences_keeps_abbreviations_together() -> None:
+    text = "The trustee is U.S. Bank Trust Company, N.A. as trustee. The notes will mature on Feb. 15, 2032. Next"
+    assert [s.text for s in split_sentences(text)] == [
+        "The trustee is U.S. Bank Trust Company, N.A. as trustee.",
+        "The notes will mature on Feb. 15, 2032.",
+        "Next",
+    ]
