@@ -40,7 +40,7 @@ _SKIP_PART = re.compile(r"^(?:EX-(?:1|2|3|4|5|8|10|21|23|24|31|32|97|101|104)\b|
 _ENTRY_VERB = re.compile(
     r"\b(?:enter(?:ed|s|ing)?\s+into|executed?|sign(?:ed|s|ing)?|finali[sz]e[ds]?|secur(?:ed|es)|announc(?:ed|es)|"
     r"award(?:ed|s)|won|reached|agreed|expand(?:ed|s)|extend(?:ed|s)|inked|struck|exercis(?:ed|es)|"
-    r"commit(?:ted|s)\s+to|contracted)\b",
+    r"commit(?:ted|s)\s+to)\b",
     re.I,
 )
 _AGREEMENT = re.compile(
@@ -55,7 +55,9 @@ _NOT_A_CONTRACT = re.compile(
     r"purchase\s+agreement|\bacqui(?:re|red|sition)\b|employment|settlement|convertible|\bnotes?\s+due\b|"
     r"lawsuit|complaint|litigation|share\s+repurchase|private\s+placement|registered\s+direct|"
     # the other party serving us: we are the customer, not the provider
-    r"\b(?:will|to|agreed\s+to)\s+provide\s+(?:the\s+Company|us)\b",
+    r"\b(?:will|to|agreed\s+to)\s+provide\s+(?:the\s+Company|us)\b|"
+    # our own purchases: "agreed to buy the GPUs from Dell"
+    r"\bto\s+(?:purchase|buy|acquire)\b",
     re.I,
 )
 # Clauses whose figures are possibilities, not contracted terms: everything from here on is ignored.
@@ -80,7 +82,7 @@ _MINING = re.compile(r"\bmin(?:ers?|ing)\b|\bASICs?\b|hash\s*rate|self-mining", 
 # Values
 
 _GPU = re.compile(
-    r"(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+(?:(?P<model>(?:NVIDIA\s+|Nvidia\s+)?(?:GB|[HBA])\d{2,3}[A-Za-z]*(?:\s+NVL\d+)?)\s+)?"
+    r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+(?:(?P<model>(?:NVIDIA\s+|Nvidia\s+)?(?:GB|[HBA])\d{2,3}[A-Za-z]*(?:\s+NVL\d+)?)\s+)?"
     r"(?:GPUs?|graphics\s+processing\s+units)\b"
 )
 _GPU_MODEL = re.compile(r"\b(?:NVIDIA\s+|Nvidia\s+)?((?:GB|[HB])\d{3}[A-Za-z]?|A100)\b")
@@ -126,9 +128,9 @@ _DESCRIBED = re.compile(
     r"(?:\s*,\s*(?P<appos>(?:an?|the)\s+[^,.;()]{0,90}?[A-Z][^,.;()]{0,60}?)(?=[.,;(]|$))?",
 )
 _NAME = re.compile(
-    r"(?P<n>[A-Z][\w&.'’\-]*(?:\s+(?:[A-Z0-9][\w&.'’\-]*|&|of|and|de|for))*?)"
+    r"(?P<n>[A-Z][\w&.'’\-]*(?:\s+(?:[A-Z0-9][\w&.'’\-]*|&|of|and|de))*?)"
     r"(?P<suffix>,?\s+(?:Inc|LLC|Ltd|Corp|Corporation|Co|L\.P|LP|plc|PLC|S\.A|AG|GmbH|Limited|Holdings)\.?)?"
-    r"(?=\s*(?:\(|,|\.\s|\.$|;|\s+(?:to|for|at|in|on|under|and|that|which|who|whereby|pursuant|as|with|,)\b|$))"
+    r"(?=\s*(?:[(,;:]|\.\s|\.$|$)|\s+[a-z])"
 )
 _NOT_NAMES = {
     "the", "this", "that", "its", "our", "a", "an", "such", "each", "which", "company", "we",
@@ -142,6 +144,11 @@ _SUPPLY_TO = re.compile(
     r"\b(?:supply|provide|serve|deliver\s+to)\s+(?P<d>(?:its|our|the|this|that)\s+(?:[\w\-]+\s+){0,3}?(?:customer|client|tenant))\b",
     re.I,
 )
+# "CoreWeave has exercised its option ...": the customer is the subject.
+_SUBJECT_PARTY = re.compile(
+    r"(?:^|[,;]\s+|\bthat\s+)(?P<n>[A-Z][\w&'’\-]*(?:\s+[A-Z][\w&'’\-]*){0,3}(?:,\s+Inc\.)?)\s+(?:has\s+|have\s+)?"
+    r"(?:exercised|expanded|extended|increased)\b"
+)
 _ALIAS = re.compile(
     r"(?P<full>[A-Z][\w&.'’\-]*(?:[ ,]+(?:[A-Z0-9][\w&.'’\-]*|&|of|and))*)\s*\(\s*(?:together\s+with\s+\w+\s+)?(?:the\s+|collectively\s+)?[“\"](?P<alias>[A-Z][\w&.\- ]{0,30})[”\"]\s*\)"
 )
@@ -154,7 +161,7 @@ _SITE_PATTERNS = [
     re.compile(r"^(?P<s>[A-Z][\w'’\-]*(?:\s+[A-Z0-9][\w'’\-]*){0,3})\s+will\s+(?:support|host|house|serve)\b"),
     re.compile(
         r"\b(?:at|in|on)\s+(?:its|our|the|their|a)?\s*(?P<s>(?:[A-Z][\w'’\-]*\s+){1,4}(?:[Cc]ampus|[Ff]acility|[Ss]ite|[Dd]ata\s+[Cc]ent(?:er|re)|[Pp]ark))"
-        r"(?:\s+(?:in|near|located\s+in)\s+(?P<loc>[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)?,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?))?"
+        r"(?:\s+(?:in|near|located\s+in)\s+(?P<loc>[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)?,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))?"
     ),
     re.compile(r"\b(?:in|at)\s+(?P<s>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s+(?:[A-Z]{2}\b|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?))"),
 ]
@@ -219,7 +226,7 @@ def extract_contracts(doc: Document) -> list[HpcContract]:
             mention = _read_segment(segment, aliases, order)
             order += 1
             mentions.append(mention)
-    _inherit_counterparties(mentions)
+    mentions = _inherit_counterparties(mentions)
     kept = [m for m in mentions if _is_contract(m)]
     deals = _merge(kept)
     _mark_superseded(deals)
@@ -326,9 +333,11 @@ def _read_segment(segment: list[_Sentence], aliases: dict[str, str], order: int)
         if replaced:
             m.replaces = _replaced_reference(text[replaced.end() :])
             cut = replaced.start()
-        speculative = _SPECULATIVE.search(text, 0, cut)
-        if speculative:
-            cut = speculative.start()
+        for speculative in _SPECULATIVE.finditer(text, 0, cut):
+            # "has exercised its option to expand" is contracted, not speculative
+            if not re.search(r"exercis\w*\s+(?:its|the|an|their)?\s*(?:\w+\s+)?$", text[max(0, speculative.start() - 40) : speculative.start()]):
+                cut = speculative.start()
+                break
         _read_counterparty(m, s, cut, aliases)
         _read_gpus(m, s, cut)
         _read_mw(m, s, cut)
@@ -367,6 +376,10 @@ def _read_counterparty(m: _Mention, s: _Sentence, cut: int, aliases: dict[str, s
             if not re.fullmatch(r"(?:the|our|its)\s+company", phrase, re.I):
                 _set_counterparty(m, phrase, s, span)
                 return
+    subject = _SUBJECT_PARTY.search(text)
+    if subject and _proper_name(subject["n"] + " x", aliases):
+        _set_counterparty(m, subject["n"], s, subject.span("n"))
+        return
     supply = _SUPPLY_TO.search(text)
     if supply:
         _set_counterparty(m, supply["d"], s, supply.span("d"))
@@ -387,12 +400,38 @@ def _proper_name(text: str, aliases: dict[str, str]) -> str | None:
 
 def _set_counterparty(m: _Mention, name: str, s: _Sentence, span: tuple[int, int]) -> None:
     name = re.sub(r"\s+", " ", name).strip(" ,")
+    if not re.search(r"\b(?:Inc|Corp|Co|Ltd|L\.P|S\.A|N\.V|B\.V)\.$", name):
+        name = name.rstrip(".")
     key = _counterparty_key(name)
     if m.counterparty_key == "__this__" and key == "__this__":
         return
+    name = re.sub(r"^(?:its|our|their|the|a|an)\s+(?=\S)", "", name)
+    if key is None:
+        # An unnamed customer is told apart by its agreement: "new customer (MSA of 2024-11-06)".
+        name = f"{name} ({_agreement_label(s.flat)})" if _agreement_label(s.flat) else name
     m.counterparty = name
     m.counterparty_key = key
     m.quotes["counterparty"] = (s, *_widen(s.flat, span))
+
+
+_AGREEMENT_NAME = re.compile(
+    r"(?P<name>(?:[A-Z][\w\-]*|of|and)(?:\s+(?:[A-Z][\w\-]*|of|and)){0,7}\s+(?:Agreement|Order\s+Form|Term\s+Sheet|Contract|Lease))"
+    r"(?:\s*\(\s*(?:the\s+)?[“\"](?P<short>[A-Z]{2,6})[”\"]\s*\))?"
+)
+_MONTH_YEAR = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+(?:19|20)\d{2}\b"
+)
+
+
+def _agreement_label(text: str) -> str | None:
+    """'MSA of 2024-11-06': the agreement's name and date, from the sentence that announces it."""
+    match = _AGREEMENT_NAME.search(text)
+    if not match:
+        return None
+    name = match["short"] or re.sub(r"^(?:of|and)\s+", "", match["name"])
+    dates = find_dates(text)
+    when = dates[0][0] if dates else (_MONTH_YEAR.search(text).group() if _MONTH_YEAR.search(text) else None)
+    return f"{name} of {when}" if when else name
 
 
 def _counterparty_key(name: str) -> str | None:
@@ -457,7 +496,9 @@ def _read_mw(m: _Mention, s: _Sentence, cut: int) -> None:
         value = float(match["n"].replace(",", ""))
         before = text[max(0, match.start() - 30) : match.start()].lower()
         after = text[match.end() : match.end() + 40].lower()
-        if re.search(r"\bgross\b|utility|\bpower\s+capacity\s+of\s*$|interconnect", before + " " + after[:20]):
+        if re.search(r"\bgross\b|utility|\bpower\s+capacity\s+of\s*$|interconnect", before + " " + after[:20]) or re.match(
+            r"\s*(?:of\s+)?(?:approved\s+|total\s+|available\s+|grid\s+)?power\b", after
+        ):
             m.put("gross_mw", value, s, _widen(s.flat, match.span()))
         elif "capacity_mw" not in m.values or ("critical" in after[:25] and not m.values.get("_critical")):
             if "critical" in after[:25] or "critical" in before:
@@ -537,7 +578,11 @@ def _read_site(m: _Mention, s: _Sentence, cut: int) -> None:
         match = pattern.search(text)
         if match and not _NOT_SITE.search(match["s"]):
             site = match["s"].strip()
-            if match.groupdict().get("loc"):
+            if re.match(r"\S+['’]s\s", site):  # "IREN's campus in Childress, Texas": the place names the site
+                site = match.groupdict().get("loc")
+                if not site:
+                    continue
+            elif match.groupdict().get("loc"):
                 site = f"{site}, {match['loc']}"
             m.put("site", site, s, _widen(s.flat, match.span()))
             return
@@ -568,19 +613,41 @@ def _replaced_reference(text: str) -> tuple[str, float] | None:
 # Step 3: counterparties carried over, filtering, merging, superseding
 
 
-def _inherit_counterparties(mentions: list[_Mention]) -> None:
-    """A segment without a counterparty (or with "this customer") continues the deal of the segment before it."""
-    previous: _Mention | None = None
+def _inherit_counterparties(mentions: list[_Mention]) -> list[_Mention]:
+    """A segment without a counterparty (or with "this customer") continues the deal of the segment
+    just before it: a new order ("an additional order of 189 GPUs") becomes its own mention under
+    that counterparty, anything else ("The contracts represent $3.7 billion ...") is folded in."""
+    out: list[_Mention] = []
     for m in mentions:
+        previous = out[-1] if out else None
+        inherited = False
         if previous is not None and _adjacent(previous, m):
             if m.counterparty is None or m.counterparty_key == "__this__":
                 m.counterparty = previous.counterparty
                 m.counterparty_key = previous.counterparty_key
                 if "counterparty" in previous.quotes:
                     m.quotes["counterparty"] = previous.quotes["counterparty"]
+                inherited = True
         if m.counterparty_key == "__this__":
             m.counterparty_key = None
-        previous = m
+        first = m.values["_segment"][0].flat
+        if (
+            inherited
+            and m.increment is None
+            and not _NEW_ORDER.search(first)
+            and not _conflict(previous.values, m.values)
+        ):
+            previous.values["_hpc"] = previous.values["_hpc"] or m.values["_hpc"]
+            previous.values["_segment"] = previous.values["_segment"] + m.values["_segment"]
+            _absorb(previous, m)
+            continue
+        if inherited:
+            m.values["_hpc"] = m.values["_hpc"] or previous.values["_hpc"]
+        out.append(m)
+    return out
+
+
+_NEW_ORDER = re.compile(r"\b(?:additional|another|new|second|third|further|incremental|separate)\b", re.I)
 
 
 def _adjacent(a: _Mention, b: _Mention) -> bool:
