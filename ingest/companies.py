@@ -115,3 +115,23 @@ def lookup(name_or_ticker: str | None) -> Company | None:
         return None
     hits = {c.cik: c for key, c in _BY_NAME.items() if key.startswith(core + " ")}
     return next(iter(hits.values())) if len(hits) == 1 else None
+
+
+def _name_pattern(name: str) -> str:
+    words = re.sub(r"[.,]+$", "", name).split()
+    return r"\s+".join(re.escape(w) for w in words)
+
+
+# Full legal names only (with "Inc.", "Ltd." ...): a bare "MARA" or "Riot" in prose is too loose.
+_NAME_RE = re.compile(
+    r"\b(" + "|".join(sorted({_name_pattern(n) for c in COMPANIES for n in (c.name, *c.former_names)},
+                              key=len, reverse=True)) + r")",
+    re.IGNORECASE,
+)
+
+
+def find_in_text(text: str, limit: int = 5000) -> Company | None:
+    """The listed miner whose full name appears first in `text[:limit]` (a cover page without
+    an SEC header or dei facts, e.g. a bare 6-K document)."""
+    m = _NAME_RE.search(text[:limit])
+    return lookup(m.group(1)) if m else None

@@ -46,6 +46,7 @@ _SUBMISSION = re.compile(rb"^\s*(<SEC-DOCUMENT>|<SEC-HEADER>|<IMS-DOCUMENT>|<IMS
 _SUBMISSION_NEAR_START = re.compile(rb"<SEC-HEADER>|<SEC-DOCUMENT>")
 _HTML = re.compile(rb"<(!doctype\s+html|html|head|body)[\s>]|<(div|p|table|span|font)[\s>]", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+_ASCII_TEXT = re.compile(r"[\t\n\r\x20-\x7e]")
 
 
 def _sniff_binary(data: bytes) -> str | None:
@@ -76,6 +77,10 @@ def _decode_text(data: bytes, name: str) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise UnsupportedFormat(f"{name}: not text (undecodable byte at offset {exc.start})") from exc
+        # Legacy 8-bit text is still mostly ASCII; bytes that merely happen to decode are not.
+        sample = text[:65536]
+        if len(_ASCII_TEXT.findall(sample)) < 0.8 * len(sample):
+            raise UnsupportedFormat(f"{name}: binary data (not UTF-8 and mostly non-ASCII), not a text document")
     if len(_CONTROL.findall(text[:65536])) > max(2, min(len(text), 65536) // 200):
         raise UnsupportedFormat(f"{name}: binary data (control characters), not a text document")
     return text
@@ -172,6 +177,11 @@ def parse_bytes(data: bytes, filename: str, *, ticker: str | None = None, cik: s
         filing.cik = companies.pad_cik(cik)
     if not filing.items and forms.form_family(filing.form) == "8-K":
         filing.items = _items_from_sections(parts[0])
+    if not filing.cik and not filing.company:
+        # No SEC header and no dei facts (a bare exhibit or 6-K): the cover names the issuer.
+        named = companies.find_in_text(parts[0].text)
+        if named:
+            filing.company, filing.cik = named.name, named.cik
     filing.ticker = _ticker(ticker, cover, filing.cik, filing.company)
     return Document(file=name, sha256=hashlib.sha256(data).hexdigest(), format=fmt, filing=filing,
                     parts=parts, size_bytes=len(data))
