@@ -24,8 +24,9 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from extract.normalize import find_dates, parse_date, parse_money, parse_number
+from extract.normalize import find_dates, find_money, parse_date, parse_money, parse_number
 from extract.records import CompanyFigures, Evidence
+from ingest.errors import BadInput
 from ingest.types import Document, Part, XbrlFact
 
 log = logging.getLogger("minerlens.extract.figures")
@@ -107,6 +108,9 @@ class Row:
 def extract_figures(doc: Document) -> CompanyFigures | None:
     """The company's figures for the document's current period, or None when it states none
     (a debt-only 8-K, a prospectus without a capitalization table)."""
+    if not isinstance(doc, Document):
+        raise BadInput(f"extract_figures needs a parsed Document, got {type(doc).__name__}",
+                       hint="Parse the file first: ingest.parse.parse_path(path).")
     rows = [Row(part, [c.strip() for c in row]) for part in doc.parts for table in part.tables for row in table.rows]
     facts = [f for f in doc.facts if f.numeric and not f.concept.startswith("dei:")]
     if facts:
@@ -127,8 +131,12 @@ def _has_values(figures: CompanyFigures) -> bool:
 # Inline XBRL
 
 
-def _days(start: str, end: str) -> int:
-    return (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
+def _days(start: str | None, end: str | None) -> int:
+    """Length of a period in days, both ends included; 0 when a date is missing or malformed."""
+    try:
+        return (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
+    except (TypeError, ValueError):
+        return 0
 
 
 def _local(concept: str) -> str:
@@ -168,8 +176,14 @@ class _XbrlReader:
         return form.upper().startswith(_ANNUAL_FORMS)
 
     def _ytd_start(self) -> str | None:
-        """The start of the year to date: the longest duration ending at the period end."""
-        starts = [f.period_start for f in self.facts if not f.instant and f.period_start and f.period_end == self.period_end]
+        """The start of the year to date: the cover's own period (the dei facts' context), else the
+        longest duration of at most a year ending at the period end."""
+        for fact in self.facts:
+            if fact.concept == "dei:DocumentPeriodEndDate" and not fact.instant and fact.period_end == self.period_end:
+                if 0 < _days(fact.period_start, fact.period_end) <= _YEAR_DAYS[1]:
+                    return fact.period_start
+        starts = [f.period_start for f in self.facts if not f.instant and f.period_end == self.period_end
+                  and 0 < _days(f.period_start, f.period_end) <= _YEAR_DAYS[1]]
         return min(starts) if starts else None
 
     # -- picking facts -------------------------------------------------------------------------
@@ -191,8 +205,6 @@ class _XbrlReader:
         """(three months, year to date) facts of a flow concept ending at the period end."""
         quarter = ytd = None
         for fact in self._current(concept, instant=False):
-            if not fact.period_start:
-                continue
             days = _days(fact.period_start, fact.period_end)
             if _QUARTER_DAYS[0] <= days <= _QUARTER_DAYS[1] and quarter is None:
                 quarter = fact
@@ -337,7 +349,7 @@ class _XbrlReader:
                      and (f.unit or "USD").upper() == "USD" and not f.concept.startswith("dei:")]
             quarter = ytd = None
             for fact in shown:
-                days = _days(fact.period_start, fact.period_end) if fact.period_start else 0
+                days = _days(fact.period_start, fact.period_end)
                 if _QUARTER_DAYS[0] <= days <= _QUARTER_DAYS[1] and quarter is None:
                     quarter = fact
                 if fact.period_start == self.ytd_start and ytd is None and (
@@ -385,9 +397,15 @@ class _XbrlReader:
                                             and not _BTC_WORD.search(unit) and self._other_coins_counted()):
                 continue
             out.append(fact)
-        # A bitcoin member or unit is the surest sign of a bitcoin count.
-        out.sort(key=lambda f: not (f.dimensions or _BTC_WORD.search(f.unit or "")))
+        # A plausible count first, and among those one marked bitcoin by its member or unit.
+        out.sort(key=lambda f: (self._suspect(f), not (f.dimensions or _BTC_WORD.search(f.unit or ""))))
         return out
+
+    @staticmethod
+    def _suspect(fact: XbrlFact) -> bool:
+        """A count in dollars, or above bitcoin's supply, is a tagging error."""
+        value = fact.value if isinstance(fact.value, (int, float)) else parse_number(str(fact.value or ""))
+        return (fact.unit or "").upper() == "USD" or value is None or value > MAX_PLAUSIBLE_BTC
 
     def _other_coins_counted(self) -> bool:
         """Whether the filer counts other crypto assets too (then an undimensioned count is a mix)."""
@@ -398,8 +416,7 @@ class _XbrlReader:
         stated = _btc_in_text(self.doc, self.period_end)
         for fact in self._btc_facts():
             value = fact.value if isinstance(fact.value, (int, float)) else parse_number(str(fact.value))
-            suspect = (fact.unit or "").upper() == "USD" or value > MAX_PLAUSIBLE_BTC
-            if not suspect:
+            if not self._suspect(fact):
                 figures.btc_holdings = float(value)
                 self.evidence.append(self.cite("btc_holdings", fact, re.compile(r"bitcoin|btc", re.I)))
                 return
@@ -414,9 +431,12 @@ class _XbrlReader:
                 self.warnings.append(f"{fact.concept} tagged {value:,.0f} {fact.unit} (scale {fact.scale}); "
                                      f"the text states {shown:,.0f} bitcoin, used instead")
                 return
+            # Two statements of the holding disagree: neither is taken, the analyst is told.
+            other = f"the text states {stated[0][0]:,g} instead" if stated else "not confirmed by the text"
             self.warnings.append(f"{fact.concept} = {value:,.0f} {fact.unit} is not a plausible bitcoin count; "
-                                 "not confirmed by the text, left out")
-        if figures.btc_holdings is None and stated:
+                                 f"{other}: left out")
+            return
+        if stated:
             figures.btc_holdings = stated[0][0]
             self.evidence.append(Evidence(field="btc_holdings", document=self.doc.file, locator="text", quote=stated[0][1]))
 
@@ -535,8 +555,6 @@ def _read_text(doc: Document, rows: list[Row]) -> CompanyFigures | None:
         if figures.cash_usd is None:
             match = _PROSE_CASH.search(part.text)
             if match:
-                from extract.normalize import find_money
-
                 amounts = find_money(match["amount"])
                 iso = parse_date(match["date"])
                 if amounts and iso and (figures.period_end in (None, iso)):
