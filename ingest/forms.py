@@ -175,7 +175,9 @@ def smart_title(text: str) -> str:
         words = text.lower().split(" ")
         out = []
         for i, w in enumerate(words):
-            if i > 0 and w in small:
+            if any(c.isdigit() for c in w):
+                out.append(w.upper())  # "10-Q", "2.03", "4.00%"
+            elif i > 0 and w in small:
                 out.append(w)
             else:
                 out.append(w[:1].upper() + w[1:])

@@ -34,6 +34,7 @@ _HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 _BOLD = re.compile(r"font-weight\s*:\s*(bold|bolder|[6-9]00)|font\s*:\s*bold", re.IGNORECASE)
 _NOT_BOLD = re.compile(r"font-weight\s*:\s*(normal|lighter|[1-4]00)", re.IGNORECASE)
 _CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_CAPS = re.compile(r"text-transform\s*:\s*uppercase", re.IGNORECASE)
 _NUMERIC_CELL = re.compile(r"^[(\-–—]?\s*(?:US|C|A)?\$?\s*\(?\s*\d[\d,]*(?:\.\d+)?\s*\)?\s*%?\)?$|^[\-–—]+$")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 _JOIN_NEXT = frozenset({"$", "US$", "C$", "A$", "€", "£", "¥", "HK$", "RMB"})
@@ -58,17 +59,17 @@ def is_numeric_cell(cell: str) -> bool:
 class _Writer:
     """Accumulates inline text into lines; records data tables."""
 
-    __slots__ = ("lines", "tables", "pos", "buf", "bold_chars", "link_chars", "chars", "center")
+    __slots__ = ("lines", "tables", "pos", "buf", "bold_chars", "link_chars", "caps_chars", "chars", "center")
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
         self.tables: list[Table] = []
         self.pos = 0  # length of the text so far, lines joined by "\n"
         self.buf: list[str] = []
-        self.bold_chars = self.link_chars = self.chars = 0
+        self.bold_chars = self.link_chars = self.caps_chars = self.chars = 0
         self.center = 0
 
-    def add(self, raw: str, bold: bool, link: bool) -> None:
+    def add(self, raw: str, bold: bool, link: bool, caps: bool = False) -> None:
         piece = _WS.sub(" ", raw.replace("\u200b", ""))
         if not piece:
             return
@@ -79,6 +80,8 @@ class _Writer:
             self.bold_chars += n
         if link:
             self.link_chars += n
+        if caps:
+            self.caps_chars += n
 
     def flush(self) -> None:
         if not self.buf:
@@ -87,15 +90,15 @@ class _Writer:
         if text:
             chars = max(self.chars, 1)
             self.emit(text, bold=self.bold_chars / chars, linked=self.link_chars / chars >= 0.5,
-                      centered=self.center > 0)
+                      centered=self.center > 0, caps=self.caps_chars / chars >= 0.9)
         self.buf.clear()
-        self.bold_chars = self.link_chars = self.chars = 0
+        self.bold_chars = self.link_chars = self.caps_chars = self.chars = 0
 
     def emit(self, text: str, *, bold: float = 0.0, linked: bool = False, centered: bool = False,
-             table: bool = False) -> Line:
+             table: bool = False, caps: bool = False) -> Line:
         start = self.pos + (1 if self.lines else 0)
         line = Line(start=start, end=start + len(text), text=text, bold=bold, centered=centered,
-                    linked=linked, table=table)
+                    linked=linked, table=table, caps=caps)
         self.lines.append(line)
         self.pos = line.end
         return line
@@ -105,13 +108,13 @@ class _Writer:
 
     # --- traversal ---
 
-    def walk(self, node: LexborNode, bold: bool, link: bool) -> None:
+    def walk(self, node: LexborNode, bold: bool, link: bool, caps: bool = False) -> None:
         for child in node.iter(include_text=True):
             tag = child.tag
             if tag == "-text":
                 text = child.text_content
                 if text:
-                    self.add(text, bold, link)
+                    self.add(text, bold, link, caps)
                 continue
             if tag is None or tag[0] == "-" or tag in SKIP_TAGS:
                 continue
@@ -134,6 +137,7 @@ class _Writer:
                 elif _NOT_BOLD.search(style):
                     child_bold = False
             child_link = link or (tag == "a" and bool(attrs.get("href")))
+            child_caps = caps or bool(style and _CAPS.search(style))
             block = tag in BLOCK_TAGS
             centered = block and (tag == "center" or (attrs.get("align") or "").lower() == "center"
                                   or bool(style and _CENTER.search(style)))
@@ -141,7 +145,7 @@ class _Writer:
                 self.flush()
             if centered:
                 self.center += 1
-            self.walk(child, child_bold, child_link)
+            self.walk(child, child_bold, child_link, child_caps)
             if block:
                 self.flush()
             if centered:

@@ -4,8 +4,9 @@ Sections are flat and tile the part's text: each starts at a heading and ends wh
 heading starts (the first, "Cover", runs from 0 to the first heading). The label is the path of
 headings in force at that point, joined with " › ", e.g.
 "Part I › Item 1 › Note 9 — Debt" or "Item 2.03" or "Description of Notes".
-Levels: Part, Item, Note (financial-statement notes), then one level of generic headings (short
-bold / centered / upper-case lines). A heading resets the levels below it. Tiling, not nesting,
+Levels: Part, Item, Note (financial-statement notes), then two levels of generic headings: major
+(upper-case or centered: "DESCRIPTION OF THE NOTES") and minor (bold or title-case only:
+"Conversion Rights"), so a prospectus reads "Description of the Notes › Conversion Rights". A heading resets the levels below it. Tiling, not nesting,
 keeps chunking simple (a chunk never crosses a section) while the path keeps the context.
 """
 
@@ -34,6 +35,7 @@ class Line:
     linked: bool = False  # mostly inside <a href>: a table-of-contents entry or a cross-reference
     table: bool = False  # a row of a data table: never a heading
     alone: bool = False  # a paragraph of its own (plain text): a possible heading
+    caps: bool = False  # rendered in capitals (CSS text-transform: uppercase) though typed in mixed case
 
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -57,21 +59,30 @@ def _is_titleish(text: str) -> bool:
 
 
 def _heading_like(line: Line) -> bool:
-    return line.bold >= 0.6 or line.centered or _is_upper(line.text) or (line.alone and _is_titleish(line.text))
+    return (line.bold >= 0.6 or line.centered or line.caps or _is_upper(line.text)
+            or (line.alone and _is_titleish(line.text)))
 
 
-def _generic_heading(line: Line) -> bool:
-    """Short emphasised lines that name what follows: 'The Offering', 'Liquidity and Capital Resources'."""
+def _generic_heading(line: Line) -> int:
+    """Short emphasised lines that name what follows: 'The Offering', 'Liquidity and Capital Resources'.
+
+    Returns 0 for no heading, 1 for a major heading (upper-case or centered: 'DESCRIPTION OF THE
+    NOTES'), 2 for a minor one (bold or title-case only: 'Conversion Rights'), which nests under
+    the last major heading.
+    """
     text = line.text
     if not (3 <= len(text) <= 90) or len(text.split()) > 12:
-        return False
+        return 0
     if not text[0].isalpha() or text[-1] in ",;" or text.endswith(".") and not _is_upper(text):
-        return False
+        return 0
     if _DATE_LINE.match(text) or sum(c.isdigit() for c in text) > 4 or "(in thousands" in text.lower():
-        return False
-    strong = line.bold >= 0.9 or (_is_upper(text) and (line.bold >= 0.5 or line.centered or line.alone))
-    strong = strong or (line.centered and line.bold >= 0.5) or (line.alone and _is_titleish(text) and len(text) <= 60)
-    return strong
+        return 0
+    upper = line.caps or _is_upper(text)
+    if upper and (line.bold >= 0.5 or line.centered or line.alone):
+        return 1
+    if line.bold >= 0.9 or (line.centered and line.bold >= 0.5) or (line.alone and _is_titleish(text) and len(text) <= 60):
+        return 2
+    return 0
 
 
 def _label_title(title: str, limit: int = 80) -> str:
@@ -86,13 +97,13 @@ def find_sections(lines: list[Line], text_len: int, form: str | None = None) -> 
     # Running page headers ("CleanSpark, Inc.", "Table of Contents") repeat: they are not headings.
     repeats = Counter(ln.text for ln in lines if not ln.table and len(ln.text) <= 90)
 
-    part = item = note = sub = None
+    part = item = note = major = minor = None
     in_statements = False  # inside the financial statements, where "9. DEBT" is a note heading
     last_note = 0
     marks: list[tuple[int, str]] = []
 
     def mark(start: int) -> None:
-        label = PATH_SEP.join(x for x in (part, item, note, sub) if x)
+        label = PATH_SEP.join(x for x in (part, item, note, major, minor) if x)
         if marks and marks[-1][0] == start:
             marks[-1] = (start, label)
         else:
@@ -104,7 +115,7 @@ def find_sections(lines: list[Line], text_len: int, form: str | None = None) -> 
             continue
         m = forms.PART_RE.match(text)
         if m and len(text) <= 120 and _heading_like(ln) and not _PAGE_NUMBER_END.search(text[6:] or " "):
-            part, item, note, sub = f"Part {m.group(1).upper()}", None, None, None
+            part, item, note, major, minor = f"Part {m.group(1).upper()}", None, None, None, None
             in_statements, last_note = False, 0
             mark(ln.start)
             continue
@@ -115,14 +126,14 @@ def find_sections(lines: list[Line], text_len: int, form: str | None = None) -> 
             looks = _heading_like(ln) or (known and title and forms._norm_title(known).startswith(forms._norm_title(title)[:20]))
             sentence = (title[:1].islower()) or _SENTENCE_WORDS.search(text) is not None
             if looks and not sentence and not _PAGE_NUMBER_END.search(text):
-                item, note, sub = f"Item {number}", None, None
+                item, note, major, minor = f"Item {number}", None, None, None
                 in_statements, last_note = number in fs_items, 0
                 mark(ln.start)
                 continue
         m = forms.NOTE_RE.match(text)
         if m and m.group(2) and len(text) <= 150 and _heading_like(ln) and not _PAGE_NUMBER_END.search(text):
             number = int(m.group(1))
-            note, sub = f"Note {number} — {_label_title(m.group(2))}", None
+            note, major, minor = f"Note {number} — {_label_title(m.group(2))}", None, None
             in_statements, last_note = True, number
             mark(ln.start)
             continue
@@ -130,15 +141,19 @@ def find_sections(lines: list[Line], text_len: int, form: str | None = None) -> 
         if (m and in_statements and len(text) <= 100 and _heading_like(ln)
                 and last_note < int(m.group(1)) <= last_note + 3):
             number = int(m.group(1))
-            note, sub = f"Note {number} — {_label_title(m.group(2))}", None
+            note, major, minor = f"Note {number} — {_label_title(m.group(2))}", None, None
             last_note = number
             mark(ln.start)
             continue
         low = text.lower()
         if "notes to" in low and "financial statements" in low and len(text) <= 120:
             in_statements, last_note = True, 0
-        if repeats[text] < 3 and _generic_heading(ln):
-            sub = _label_title(text)
+        level = _generic_heading(ln) if repeats[text] < 3 else 0
+        if level == 1:
+            major, minor = _label_title(text), None
+            mark(ln.start)
+        elif level == 2:
+            minor = _label_title(text)
             mark(ln.start)
 
     sections: list[Section] = []

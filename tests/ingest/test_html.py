@@ -100,3 +100,17 @@ def test_block_and_inline_spacing():
 ])
 def test_numeric_cells(cell, numeric):
     assert is_numeric_cell(cell) is numeric
+
+
+def test_prospectus_headings_nest(filings_dir):
+    """Upper-case (here via CSS text-transform) centered headings are major; bold ones nest under them."""
+    from ingest.submission import parse_submission
+
+    name = "BTBT_424B5_2025-10-01.txt"
+    part = parse_submission((filings_dir / name).read_text(encoding="utf-8"), filename=name).parts[0]
+    labels = [s.label for s in part.sections]
+    assert "Description of the Notes › Conversion Rights" in labels
+    assert "Capitalization" in labels
+    assert "Underwriting › Option to Purchase Additional Notes" in labels
+    section = next(s for s in part.sections if s.label == "Description of the Notes › Conversion Rights")
+    assert part.text[section.start:section.end].startswith("Conversion Rights\n")

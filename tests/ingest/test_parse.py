@@ -67,12 +67,13 @@ def test_ticker_from_cik_table_when_no_cover(filings_dir):
 
 
 def test_plain_text_document():
-    raw = b"DESCRIPTION OF NOTES\n\nThe notes will bear interest at a rate of 4.00% per year.\n\nThe Offering\n\nWe are offering $150,000,000 aggregate principal amount.\n"
+    raw = (b"THE OFFERING\n\nWe are offering $150,000,000 aggregate principal amount.\n\n"
+           b"DESCRIPTION OF NOTES\n\nInterest\n\nThe notes will bear interest at a rate of 4.00% per year.\n")
     doc = parse_bytes(raw, "notes.txt")
     assert doc.format == "text"
     part = doc.parts[0]
-    assert [s.label for s in part.sections] == ["Description of Notes", "The Offering"]
-    assert part.section_at(part.text.index("4.00%")).label == "Description of Notes"
+    assert [s.label for s in part.sections] == ["The Offering", "Description of Notes", "Description of Notes › Interest"]
+    assert part.section_at(part.text.index("4.00%")).label == "Description of Notes › Interest"
 
 
 # --- bad input ---------------------------------------------------------------------------------
