@@ -34,16 +34,19 @@ log = logging.getLogger("minerlens.extract.figures")
 # ---------------------------------------------------------------------------------------------
 # Concepts. Order is preference: the first concept with a current-period fact wins.
 
-CASH = ("us-gaap:CashAndCashEquivalentsAtCarryingValue", "us-gaap:Cash",
+# IFRS filers (6-K / 40-F exhibits) use ifrs-full names; only facts in USD are taken.
+CASH = ("us-gaap:CashAndCashEquivalentsAtCarryingValue", "us-gaap:Cash", "ifrs-full:CashAndCashEquivalents",
         "us-gaap:CashCashEquivalentsRestrictedCashAndRestrictedCashEquivalents")
-OPERATING_INCOME = ("us-gaap:OperatingIncomeLoss",)
+OPERATING_INCOME = ("us-gaap:OperatingIncomeLoss", "ifrs-full:ProfitLossFromOperatingActivities")
 INTEREST_EXPENSE = ("us-gaap:InterestExpense", "us-gaap:InterestExpenseNonoperating", "us-gaap:InterestExpenseDebt",
-                    "us-gaap:InterestAndDebtExpense", "us-gaap:InterestExpenseOther", "us-gaap:InterestExpenseRelatedParty")
+                    "us-gaap:InterestAndDebtExpense", "us-gaap:InterestExpenseOther", "us-gaap:InterestExpenseRelatedParty",
+                    "ifrs-full:InterestExpense")
 # D&A includes depreciation, so when several of these are tagged for one period the largest is
 # the statement line; a smaller one is a note's depreciation of property alone (Riot FY2024:
 # DepreciationDepletionAndAmortization 206.2 million in the PP&E note, the statements 212,053K).
 DEPRECIATION = ("us-gaap:DepreciationDepletionAndAmortization", "us-gaap:DepreciationAndAmortization",
-                "us-gaap:DepreciationAmortizationAndAccretionNet", "us-gaap:DepreciationAmortizationAndOther")
+                "us-gaap:DepreciationAmortizationAndAccretionNet", "us-gaap:DepreciationAmortizationAndOther",
+                "ifrs-full:DepreciationAndAmortisationExpense")
 
 # Balance-sheet debt lines, by the side of the balance sheet they sit on. A total of these
 # (LongTermDebt, LoansPayable, DebtInstrumentCarryingAmount) is used only when no line is tagged:
