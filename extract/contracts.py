@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract.evidence import verify
 from extract.normalize import find_dates, find_money, word_number
 from extract.records import Evidence, HpcContract
 from ingest.types import Document, Part
@@ -87,6 +88,11 @@ _GPU = re.compile(
 )
 _GPU_MODEL = re.compile(r"\b(?:NVIDIA\s+|Nvidia\s+)?((?:GB|[HB])\d{3}[A-Za-z]?|A100)\b")
 _MW = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:-\s*)?(?:MW|megawatts?)(?![A-Za-z])", re.I)
+_CUMULATIVE = re.compile(
+    r"(?:\bbring(?:ing|s)?|\bris(?:es|ing)|\bincreas(?:es|ing)|\bgrow(?:s|ing)|\btotal\b)[^.;]{0,70}?\bto\s+"
+    r"(?:approximately\s+|roughly\s+|about\s+|nearly\s+|over\s+)?$",
+    re.I,
+)
 _TERM = re.compile(
     r"\b(?P<n>\d+(?:\.\d+)?|[A-Za-z]+(?:-[a-z]+)?)(?:\s*\(\d+\))?[- ](?P<unit>years?|months?)\b(?!\s+ended)",
     re.I,
@@ -231,7 +237,26 @@ def extract_contracts(doc: Document) -> list[HpcContract]:
     deals = _merge(kept)
     _mark_superseded(deals)
     ticker = doc.filing.ticker or _ticker_from_name(doc.file)
-    return [_to_record(deal, doc.file, ticker) for deal in deals]
+    return [_verified(_to_record(deal, doc.file, ticker), doc) for deal in deals]
+
+
+def _verified(record: HpcContract, doc: Document) -> HpcContract:
+    """Pass the record through the evidence gate. term_years is computed from term_months (a
+    "twenty-five month" quote cannot state 2.0833 years), so it follows the verified months."""
+    checked = verify(record, doc)
+    months = checked.term_months
+    if months is None and checked.term_years is not None:
+        months = round(checked.term_years * 12)
+    warnings = checked.warnings
+    if months is not None:  # one unit was stated and verified; the other is arithmetic, not a reading
+        warnings = [w for w in warnings if not w.startswith(("dropped term_years", "dropped term_months"))]
+    return checked.model_copy(
+        update={
+            "term_months": months,
+            "term_years": round(months / 12, 4) if months is not None else None,
+            "warnings": warnings,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,14 +294,18 @@ def _add_sentence(out: list[_Sentence], part: Part, flat: str, start: int, end: 
         out.append(_Sentence(part, start, end, flat[start:end]))
 
 
+_EXERCISED_OPTION = re.compile(r"\bexercis(?:ed|es)\s+(?:its|an|the|their|a)\s+(?:\w+\s+)?option\b", re.I)
+
+
 def _is_deal_sentence(s: _Sentence) -> bool:
-    verb = _ENTRY_VERB.search(s.flat)
-    return bool(verb and _AGREEMENT.search(s.flat) and not _NOT_A_CONTRACT.search(s.flat))
+    if _NOT_A_CONTRACT.search(s.flat):
+        return False
+    return bool((_ENTRY_VERB.search(s.flat) and _AGREEMENT.search(s.flat)) or _EXERCISED_OPTION.search(s.flat))
 
 
 def _has_figure(text: str) -> bool:
     return bool(
-        _GPU.search(text) or _MW.search(text) or find_money(text) or _FOREIGN_MONEY.search(text)
+        _GPU.search(text) or _GPU_MODEL.search(text) or _MW.search(text) or find_money(text) or _FOREIGN_MONEY.search(text)
         or _TERM.search(text) or (_START.search(text) and find_dates(text))
     )
 
@@ -346,8 +375,14 @@ def _read_segment(segment: list[_Sentence], aliases: dict[str, str], order: int)
         _read_start(m, s, cut)
         _read_site(m, s, cut)
         _read_guarantor(m, s, cut, aliases)
-    if m.increment is not None and m.status is None:
+    if m.status is None and (m.increment is not None or _EXERCISED_OPTION.search(first)
+                             or re.search(r"\b(?:additional|incremental)\s+[\d,.]+\s*(?:MW|megawatts?)", first, re.I)):
         m.status = "expansion"
+    if "gpus" not in m.values and m.increment is None:
+        model = next((_GPU_MODEL.search(s.flat) for s in segment if _GPU_MODEL.search(s.flat)), None)
+        if model:
+            s0 = next(s for s in segment if _GPU_MODEL.search(s.flat))
+            m.put("gpu_model", model.group(1), s0, _widen(s0.flat, model.span()))
     return m
 
 
@@ -496,6 +531,8 @@ def _read_mw(m: _Mention, s: _Sentence, cut: int) -> None:
         value = float(match["n"].replace(",", ""))
         before = text[max(0, match.start() - 30) : match.start()].lower()
         after = text[match.end() : match.end() + 40].lower()
+        if _CUMULATIVE.search(text[max(0, match.start() - 90) : match.start()]):
+            continue  # "bringing the total to 270 MW": a running total across deals, not this deal's capacity
         if re.search(r"\bgross\b|utility|\bpower\s+capacity\s+of\s*$|interconnect", before + " " + after[:20]) or re.match(
             r"\s*(?:of\s+)?(?:approved\s+|total\s+|available\s+|grid\s+)?power\b", after
         ):
@@ -583,7 +620,7 @@ def _read_site(m: _Mention, s: _Sentence, cut: int) -> None:
                 if not site:
                     continue
             elif match.groupdict().get("loc"):
-                site = f"{site}, {match['loc']}"
+                site = text[match.start("s") : match.end("loc")]  # verbatim: "X campus in Ellendale, North Dakota"
             m.put("site", site, s, _widen(s.flat, match.span()))
             return
 
@@ -647,7 +684,11 @@ def _inherit_counterparties(mentions: list[_Mention]) -> list[_Mention]:
     return out
 
 
-_NEW_ORDER = re.compile(r"\b(?:additional|another|new|second|third|further|incremental|separate)\b", re.I)
+_NEW_ORDER = re.compile(
+    r"\b(?:additional|another|new|second|third|further|incremental|separate)\s+"
+    r"(?:(?:purchase\s+)?orders?|agreements?|contracts?|leases?|MSA|term\s+sheet|\d)",
+    re.I,
+)
 
 
 def _adjacent(a: _Mention, b: _Mention) -> bool:
@@ -785,9 +826,10 @@ def _to_record(m: _Mention, file: str, ticker: str | None) -> HpcContract:
     m.quotes.pop("_increment", None)
     evidence = []
     for name, (s, a, b) in sorted(m.quotes.items(), key=lambda kv: kv[0]):
+        quote = Evidence(field=name, document=file, locator=_locator(s), quote=s.quote(a, b))
+        evidence.append(quote)
         if name == "term_months":
-            name = "term_years"
-        evidence.append(Evidence(field=name, document=file, locator=_locator(s), quote=s.quote(a, b)))
+            evidence.append(quote.model_copy(update={"field": "term_years"}))
     return HpcContract(
         ticker=ticker,
         counterparty=m.counterparty or "unnamed customer",
