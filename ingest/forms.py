@@ -169,7 +169,7 @@ NUMBERED_RE = re.compile(r"^(\d{1,2})\s*(?:[.)]|[\u2013\u2014\-])\s*([A-Za-z][^.
 
 def smart_title(text: str) -> str:
     """ALL-CAPS headings read badly in labels: 'NOTES PAYABLE' -> 'Notes Payable'. Mixed case is kept."""
-    letters = [c for c in text if c.isalpha()]
+    letters = [c for c in re.sub(r"\([^)]*\)", "", text) if c.isalpha()]  # "(Continued)" may be mixed case
     if letters and all(c.isupper() for c in letters):
         small = {"and", "or", "of", "the", "to", "in", "for", "on", "a", "an", "by", "with", "from", "at"}
         words = text.lower().split(" ")

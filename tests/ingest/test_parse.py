@@ -55,6 +55,15 @@ def test_html_filing_metadata_from_cover(filings_dir):
     assert mara.filing.items == ["1.01", "2.03", "3.02", "8.01", "9.01"]
 
 
+def test_10q_parses_in_well_under_a_second(filings_dir):
+    import time
+
+    start = time.perf_counter()
+    doc = parse_path(filings_dir / "CLSK_10-Q_2024-05-09.htm")  # 2.7 MB: html, sections, tables and facts
+    assert time.perf_counter() - start < 1.5
+    assert len(doc.facts) == 1189
+
+
 def test_caller_ticker_and_cik_win(filings_dir):
     data = (filings_dir / "CLSK_8-K_2025-11-10.txt").read_bytes()
     doc = parse_bytes(data, "x.txt", ticker="zzz", cik="42")
