@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from extract.evidence import verify
+from extract.evidence import normalize_for_search, verify
 from extract.normalize import find_dates, find_money, word_number
 from extract.records import Evidence, HpcContract
 from ingest.types import Document, Part
@@ -247,6 +247,11 @@ def _verified(record: HpcContract, doc: Document) -> HpcContract:
     months = checked.term_months
     if months is None and checked.term_years is not None:
         months = round(checked.term_years * 12)
+    if months is None and record.term_months is not None and _term_stated(record, doc):
+        # evidence.states reads "three" but not "three-year"; read the same verbatim quote with our term rule
+        months = record.term_months
+        checked = checked.model_copy(update={"evidence": checked.evidence + [
+            e for e in record.evidence if e.field in ("term_years", "term_months")]})
     warnings = checked.warnings
     if months is not None:  # one unit was stated and verified; the other is arithmetic, not a reading
         warnings = [w for w in warnings if not w.startswith(("dropped term_years", "dropped term_months"))]
@@ -840,6 +845,21 @@ def _to_record(m: _Mention, file: str, ticker: str | None) -> HpcContract:
         evidence=evidence,
         **values,
     )
+
+
+def _term_stated(record: HpcContract, doc: Document) -> bool:
+    """The record's term quote is verbatim in the document and our term rule reads the same months from it."""
+    text = normalize_for_search(doc.text)
+    for ev in record.evidence:
+        if ev.field != "term_months" or normalize_for_search(ev.quote) not in text:
+            continue
+        for match in _TERM.finditer(ev.quote.translate(_FLAT)):
+            number = _number(match["n"])
+            if number is not None:
+                months = round(number * 12) if match["unit"].lower().startswith("year") else round(number)
+                if months == record.term_months:
+                    return True
+    return False
 
 
 def _locator(s: _Sentence) -> str:
