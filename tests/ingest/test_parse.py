@@ -175,3 +175,13 @@ def test_lookup_misses_and_cik():
     assert ticker_for_cik("1083301") == "WULF"
     assert ticker_for_cik(1507605) == "MARA"
     assert ticker_for_cik("999") is None
+
+
+def test_note_heading_spellings_in_text():
+    raw = (b"PART I - FINANCIAL INFORMATION\n\nItem 1. Financial Statements\n\n"
+           b"NOTE 7 - NOTES PAYABLE\n\nThe Company issued notes bearing 10% interest.\n\n"
+           b"Note 9 \xe2\x80\x94 Debt\n\nThe facility matures in 2027.\n")
+    part = parse_bytes(raw, "q.txt").parts[0]
+    assert [s.label for s in part.sections] == [
+        "Part I", "Part I › Item 1", "Part I › Item 1 › Note 7 — Notes Payable", "Part I › Item 1 › Note 9 — Debt"]
+    assert part.section_at(part.text.index("matures in 2027")).label.endswith("Note 9 — Debt")
