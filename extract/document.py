@@ -10,6 +10,7 @@ import logging
 
 from extract.contracts import extract_contracts
 from extract.debt import extract_debt
+from extract.figures import extract_figures
 from extract.records import Extraction, Failure
 from ingest.types import Document
 
@@ -18,6 +19,7 @@ log = logging.getLogger("minerlens.extract")
 EXTRACTORS = (
     ("debt_instruments", extract_debt),
     ("hpc_contracts", extract_contracts),
+    ("company_figures", extract_figures),
 )
 
 

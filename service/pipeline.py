@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from extract.document import extract_document
-from extract.records import Extraction
+from extract.records import DebtInstrument, Extraction
 from ingest.chunk import chunk_document
 from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge
 from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
@@ -159,7 +159,8 @@ class Pipeline:
         return self.index.search(query, k=k, **filters)
 
     def debt_mentions(self, ticker: str) -> list[Mention]:
-        return [Mention(row["document"], row["filed"], row["record"]) for row in self.db.debt_mentions(ticker=ticker.upper())]
+        rows = self.db.debt_mentions(ticker=ticker.upper())
+        return [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows]
 
     def debt_ledger(self, ticker: str) -> dict:
         mentions = self.debt_mentions(ticker)
