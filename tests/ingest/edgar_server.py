@@ -394,6 +394,7 @@ class EdgarServer:
         self.extra_rows: dict[str, dict] = spec.get("extra_rows", {})
         self.version: dict[str, int] = {cik: 0 for cik in self.companies}
         self.log: list[LoggedRequest] = []
+        self.reject_all_user_agents = False  # SEC has flagged our declared UA anyway
         self.blocked_until = float("-inf")
         self._recent: deque[float] = deque()
         self._faults: list[_Fault] = []
@@ -418,7 +419,8 @@ class EdgarServer:
         handler = type("Handler", (_Handler,), {"edgar": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="edgar-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="edgar-server", daemon=True)
         self._thread.start()
         return self
 
@@ -490,7 +492,8 @@ class EdgarServer:
                 self.blocked_until = now + self.block_s  # hammering a block extends it
                 return "throttle", None
             ua = headers.get("user-agent", "")
-            if not re.search(r"\S+@\S+\.\S+", ua) or ua.lower().startswith(("mozilla/", "curl/", "python")):
+            declared = re.search(r"\S+@\S+\.\S+", ua) and not ua.lower().startswith(("mozilla/", "curl/", "python"))
+            if self.reject_all_user_agents or not declared:
                 return "undeclared", None
             for fault in self._faults:
                 if fault.remaining > 0 and fault.path_contains in path:
