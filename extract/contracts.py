@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from extract.evidence import normalize_for_search, verify
 from extract.normalize import find_dates, find_money, word_number
 from extract.records import Evidence, HpcContract
+from ingest.errors import BadInput
 from ingest.types import Document, Part
 
 # --------------------------------------------------------------------------------------------
@@ -222,6 +223,9 @@ _NUMERIC = ("gpus", "capacity_mw", "gross_mw", "total_contract_value_usd", "annu
 
 def extract_contracts(doc: Document) -> list[HpcContract]:
     """Every AI/HPC customer contract the document describes, one record per deal, with evidence."""
+    if not isinstance(doc, Document):
+        raise BadInput(f"extract_contracts needs a parsed Document, not {type(doc).__name__}",
+                       hint="Parse the file first with ingest.parse.parse_path.")
     aliases = _aliases(doc)
     mentions: list[_Mention] = []
     order = 0

@@ -1,0 +1,225 @@
+"""AI/HPC contracts: values read from the real filings and from our corpus releases, negatives empty."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from extract.contracts import extract_contracts
+from extract.evidence import normalize_for_search
+from extract.records import HpcContract
+from ingest.errors import BadInput
+from ingest.parse import parse_path
+from ingest.types import Document, Filing, Part
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "contracts"
+
+
+@lru_cache(maxsize=None)
+def contracts_of(filing, name: str) -> tuple[Document, list[HpcContract]]:
+    doc = filing(name)
+    return doc, extract_contracts(doc)
+
+
+@lru_cache(maxsize=None)
+def corpus_contracts(name: str) -> list[HpcContract]:
+    return extract_contracts(parse_path(CORPUS / name))
+
+
+def by_gpus(contracts: list[HpcContract], gpus: int) -> HpcContract:
+    [found] = [c for c in contracts if c.gpus == gpus]
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Bit Digital 10-K: eleven GPU cloud contracts, summary and MD&A describing several of them twice
+
+
+def test_btbt_10k_yields_one_record_per_contract(filing):
+    _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    assert sorted(c.gpus for c in contracts) == [16, 24, 32, 40, 64, 189, 300, 464, 576, 2048, 4096]
+
+
+def test_btbt_10k_initial_customer_2048_gpus(filing):
+    _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    first = by_gpus(contracts, 2048)
+    assert first.counterparty == "Initial Customer"
+    assert first.term_years == 3.0 and first.term_months == 36
+    assert first.annual_revenue_usd == 50_000_000  # "more than $50 million of annualized revenue"
+    assert first.start_date == "2024-01-22"
+    assert first.total_contract_value_usd is None
+    assert first.superseded is False
+
+
+def test_btbt_10k_expansion_replaced_by_464_gpu_agreement_is_superseded(filing):
+    _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    expansion = by_gpus(contracts, 4096)
+    assert expansion.total_contract_value_usd == 275_000_000
+    assert expansion.annual_revenue_usd == 92_000_000
+    assert expansion.superseded is True and expansion.status == "superseded"
+    replacement = by_gpus(contracts, 464)
+    assert replacement.term_months == 18 and replacement.term_years == 1.5
+    assert replacement.annual_revenue_usd == 15_000_000
+    assert replacement.superseded is False
+
+
+def test_btbt_10k_boosteroid_orders_are_separate(filing):
+    _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    initial, added = by_gpus(contracts, 300), by_gpus(contracts, 189)
+    assert initial.counterparty == added.counterparty == "Boosteroid Inc."
+    assert initial.total_contract_value_usd == 4_600_000
+    assert initial.annual_revenue_usd == 900_000  # stated in the MD&A, merged into the same order
+    assert initial.term_months == 60
+    assert added.total_contract_value_usd == 3_200_000
+    assert added.status == "expansion"
+    # the "potential $700 million revenue opportunity" option is not contracted
+    assert all(c.total_contract_value_usd != 700_000_000 for c in contracts)
+
+
+def test_btbt_10k_named_fund_and_unnamed_customers(filing):
+    _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    fund = by_gpus(contracts, 576)
+    assert fund.counterparty == "AI Compute Fund managed by DNA Holdings Venture Inc"
+    assert fund.term_months == 25 and fund.term_years == 2.0833
+    assert fund.total_contract_value_usd == 20_200_000
+    monthly = by_gpus(contracts, 64)
+    assert monthly.term_months is None  # month-to-month
+    assert monthly.annual_revenue_usd == 1_200_000
+    assert monthly.start_date == "2024-11-15"
+    small = by_gpus(contracts, 16)
+    assert small.counterparty == "new customer (MSA of 2024-11-06)"
+    assert (small.gpu_model, small.term_months, small.total_contract_value_usd) == ("H200", 6, 320_000)
+
+
+def test_every_quote_is_verbatim_and_located(filing):
+    doc, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    text = normalize_for_search(doc.text)
+    quotes = [e for c in contracts for e in c.evidence]
+    for c in contracts:
+        stated = {f for f in ("gpus", "term_months", "total_contract_value_usd", "annual_revenue_usd", "start_date")
+                  if getattr(c, f) is not None}
+        assert stated <= {e.field for e in c.evidence}, c.counterparty
+        assert "counterparty" in {e.field for e in c.evidence}
+    for e in quotes:
+        assert e.document == "BTBT_10-K_2025-03-14.htm"
+        assert normalize_for_search(e.quote) in text
+        assert e.locator.startswith("10-K · ")
+    fund = by_gpus(contracts, 576)
+    [value] = [e for e in fund.evidence if e.field == "total_contract_value_usd"]
+    assert "aggregate revenue opportunity of approximately $20.2 million" in value.quote
+
+
+# --------------------------------------------------------------------------------------------
+# Bit Digital prospectus: the base prospectus repeats the business section
+
+
+@pytest.mark.parametrize("name", ["BTBT_424B5_2025-09-29.txt", "BTBT_424B5_2025-10-01.txt"])
+def test_btbt_prospectus_contracts(filing, name):
+    _, contracts = contracts_of(filing, name)
+    assert len(contracts) == 3
+    [cerebras] = [c for c in contracts if c.counterparty == "Cerebras"]
+    assert cerebras.capacity_mw == 5.0 and cerebras.site == "MTL 3"
+    initial = by_gpus(contracts, 2048)
+    assert initial.total_contract_value_usd == 150_000_000 and initial.term_months == 36
+    b200 = by_gpus(contracts, 464)
+    assert (b200.gpu_model, b200.term_months, b200.start_date) == ("B200", 18, "2025-06-30")
+    assert b200.annual_revenue_usd == 15_000_000
+
+
+# --------------------------------------------------------------------------------------------
+# Negative controls: merger 8-Ks, an ATM-style 6-K, a debt-only 8-K, mining-only 10-K/10-Q
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CORZ_8-K_2025-10-22.txt",
+        "CORZ_8-K_2025-10-30.txt",
+        "FUFU_6-K_2024-08-20.htm",
+        "MARA_8-K_2024-12-04.htm",
+        "CLSK_8-K_2024-05-09.htm",
+        "RIOT_10-K_2025-02-27.htm",
+        "CLSK_10-Q_2025-02-06.htm",
+    ],
+)
+def test_negative_controls_yield_no_contracts(filing, name):
+    assert contracts_of(filing, name)[1] == []
+
+
+# --------------------------------------------------------------------------------------------
+# Corpus releases: different spellings of the same kinds of terms
+
+
+def test_corpus_terawulf_google_backstop():
+    [deal] = corpus_contracts("WULF_2025-08-14_fluidstack-google-backstop.txt")
+    assert (deal.counterparty, deal.guarantor) == ("Fluidstack", "Google")
+    assert deal.capacity_mw == 200.0 and deal.term_years == 10.0
+    assert deal.total_contract_value_usd == 3_700_000_000  # not the $8.7 billion "with extensions"
+
+
+def test_corpus_core_scientific_words_and_bn():
+    [deal] = corpus_contracts("CORZ_2024-06-03_coreweave-hpc-contracts.txt")
+    assert deal.counterparty.startswith("CoreWeave")
+    assert (deal.capacity_mw, deal.term_months, deal.total_contract_value_usd) == (200.0, 144, 3_500_000_000)
+
+
+def test_corpus_option_exercise_is_an_expansion_of_its_own_size():
+    [deal] = corpus_contracts("CORZ_2024-06-21_coreweave-option-exercise.txt")
+    assert deal.status == "expansion"
+    assert deal.capacity_mw == 70.0  # the 270 MW is the running total, not this deal
+
+
+def test_corpus_gross_power_kept_apart_from_critical_it():
+    [deal] = corpus_contracts("GLXY_2025-08-26_coreweave-helios.txt")
+    assert (deal.capacity_mw, deal.gross_mw) == (None, 800.0)
+    assert deal.total_contract_value_usd == 15_000_000_000
+
+
+def test_corpus_gpu_cloud_contract_ignores_equipment_purchase():
+    [deal] = corpus_contracts("IREN_2025-11-03_microsoft-gpu-cloud.htm")
+    assert deal.counterparty == "Microsoft Corporation"
+    assert (deal.gpu_model, deal.site) == ("GB300", "Childress, Texas")
+    assert deal.total_contract_value_usd == 9_700_000_000 and deal.term_months == 60
+
+
+def test_corpus_us_dollar_bn_and_critical_it():
+    [aws] = corpus_contracts("CIFR_2025-11-03_aws-lease.txt")
+    assert aws.total_contract_value_usd == 5_500_000_000 and aws.capacity_mw == 300.0
+    [apld] = corpus_contracts("APLD_2025-06-02_coreweave-ellendale-leases.txt")
+    assert (apld.capacity_mw, apld.term_months, apld.total_contract_value_usd) == (250.0, 180, 7_000_000_000)
+
+
+# --------------------------------------------------------------------------------------------
+# Phrasings in general, on small synthetic parts
+
+
+def _doc(text: str) -> Document:
+    part = Part(type="EX-99.1", sequence=1, filename="ex99.htm", description="press release", text=text)
+    return Document(file="TEST_8-K_2025-01-01.txt", sha256="0", format="text", filing=Filing(ticker="TEST"), parts=[part])
+
+
+def test_foreign_amount_used_only_through_the_usd_figure_the_document_gives():
+    text = (
+        "On March 3, 2025, the Company signed a colocation agreement with Acme AI Ltd. for 12 MW of critical IT load "
+        "at its Quebec facility. The agreement represents annual revenue of CAD 20 million (approximately US$14 million) "
+        "over a five-year term. A second customer agreed to pay CAD 3 million per year."
+    )
+    [deal] = extract_contracts(_doc(text))
+    assert deal.counterparty == "Acme AI Ltd."
+    assert deal.annual_revenue_usd == 14_000_000
+    assert (deal.capacity_mw, deal.term_months) == (12.0, 60)
+
+
+def test_bitcoin_mining_hosting_is_not_an_hpc_contract():
+    text = (
+        "On May 1, 2024, the Company entered into a hosting agreement with MinerHost LLC for 20 MW of capacity "
+        "to host our bitcoin miners for a one-year term."
+    )
+    assert extract_contracts(_doc(text)) == []
+
+
+def test_not_a_document_is_bad_input():
+    with pytest.raises(BadInput, match="needs a parsed Document"):
+        extract_contracts("BTBT_10-K_2025-03-14.htm")  # type: ignore[arg-type]
