@@ -153,6 +153,9 @@ class RateLimiter:
             self._grants.append(slot)
         if slot > now:
             self._sleep(slot - now)
+            # A throttle seen by another thread while we waited stops this request too.
+            with self._lock:
+                self._check_paused(self._clock())
 
     def pause(self, seconds: float) -> None:
         """Stop all SEC traffic for `seconds` (never shortens a pause already in force)."""
