@@ -248,6 +248,10 @@ def _verified(record: HpcContract, doc: Document) -> HpcContract:
     """Pass the record through the evidence gate. term_years is computed from term_months (a
     "twenty-five month" quote cannot state 2.0833 years), so it follows the verified months."""
     checked = verify(record, doc)
+    # The gate keeps quotes for optional fields only; the counterparty's quote is checked here the same way.
+    text = normalize_for_search(doc.text)
+    named = [e for e in record.evidence if e.field == "counterparty" and normalize_for_search(e.quote) in text]
+    checked = checked.model_copy(update={"evidence": named + checked.evidence})
     months = checked.term_months
     if months is None and checked.term_years is not None:
         months = round(checked.term_years * 12)
