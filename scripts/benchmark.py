@@ -310,8 +310,11 @@ def percentiles(ms: list[float]) -> dict:
 def measure_latency(pipeline: Pipeline, queries: list[dict]) -> dict:
     for q in queries[:5]:  # warm caches (tokenizer, torch kernels) outside the timed loop
         pipeline.search(q["question"], k=10)
-    unfiltered, filtered, asks, empty = [], [], [], 0
+    unfiltered, filtered, asks, embeds, empty = [], [], [], [], 0
+    embedder = pipeline.index.embedder
     for q in queries:
+        _, s = _timed(lambda: embedder.embed([q["question"]]))
+        embeds.append(s * 1000)  # the part of every search spent in the model, to read the others against
         hits, s = _timed(lambda: pipeline.search(q["question"], k=10))
         unfiltered.append(s * 1000)
         if q["filters"]:
@@ -325,8 +328,32 @@ def measure_latency(pipeline: Pipeline, queries: list[dict]) -> dict:
         "search_filtered": percentiles(filtered),
         "search_all": percentiles(unfiltered + filtered),
         "ask": percentiles(asks),
+        "embed_query": percentiles(embeds),
         "ask_insufficient": empty,
     }
+
+
+def measure_single_thread(pipeline: Pipeline, queries: list[dict]) -> dict:
+    """Diagnostic, not the product's setting: search again with torch limited to one thread.
+
+    On a loaded 2-core machine, torch's worker threads wait on each other for a one-text batch, so a
+    query embedding can take ten times longer with 2 threads than with 1. This shows how much of the
+    latency comes from that.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        searches, embeds = [], []
+        for q in queries:
+            _, s = _timed(lambda: pipeline.index.embedder.embed([q["question"]]))
+            embeds.append(s * 1000)
+            _, s = _timed(lambda: pipeline.search(q["question"], k=10, **q["filters"]))
+            searches.append(s * 1000)
+        return {"threads_before": before, "search": percentiles(searches), "embed_query": percentiles(embeds)}
+    finally:
+        torch.set_num_threads(before)
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -420,8 +447,9 @@ def render(results: dict) -> str:
         f"after the bulk add rebuilds the keyword index and took {grow['first_search_s'] * 1000:.0f} ms; it is not",
         "counted below.",
         "",
-        f"The queries are {lat['search_unfiltered']['n']} analyst questions (20 templates x 6 companies) with k=10. A",
-        "third run unfiltered. A third filter on the ticker. A third filter on ticker, form and a date range.",
+        f"The queries are {lat['search_unfiltered']['n']} analyst questions, built from {len(QUESTION_TEMPLATES)} templates over",
+        f"{len(COMPANIES)} companies, with k=10. A third run unfiltered. A third filter on the ticker. A third",
+        "filter on ticker, form and a date range.",
         "Every question is searched unfiltered, and once more with its filters where it has any. Ask is",
         "`Pipeline.ask`, given the ticker where the query has filters. The figures include embedding the query.",
         "",
@@ -433,6 +461,7 @@ def render(results: dict) -> str:
         ("search, with filters", "search_filtered", f"<= {TARGETS['search_p95_ms']:.0f} ms"),
         ("search, all", "search_all", f"<= {TARGETS['search_p95_ms']:.0f} ms"),
         ("ask", "ask", f"<= {TARGETS['ask_p95_ms']:.0f} ms"),
+        ("embedding the query alone (part of every search)", "embed_query", ""),
     ):
         r = lat[key]
         lines.append(f"| {label} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['max']:.1f} | {target} |")
@@ -442,6 +471,22 @@ def render(results: dict) -> str:
         "about companies or facts absent from the filings, such as HPC contracts at companies that have none.",
         "",
     ]
+    st = results.get("single_thread")
+    if st:
+        lines += [
+            "## Diagnostic: the same searches with torch limited to one thread",
+            "",
+            f"This is not the product's setting: torch ran with {st['threads_before']} threads above. The run repeats",
+            "each search (with its filters) and each query embedding under `torch.set_num_threads(1)`. On a loaded",
+            "2-core machine the worker threads of a one-text batch wait on each other, and this shows how much",
+            "latency that costs.",
+            "",
+            "| operation (1 torch thread) | n | p50 ms | p95 ms | max ms |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| search | {st['search']['n']} | {st['search']['p50']:.1f} | {st['search']['p95']:.1f} | {st['search']['max']:.1f} |",
+            f"| embedding the query alone | {st['embed_query']['n']} | {st['embed_query']['p50']:.1f} | {st['embed_query']['p95']:.1f} | {st['embed_query']['max']:.1f} |",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -506,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         results["grow"] = grow_index(pipeline, ingest["chunks"], ingest["vectors"], target)
         results["latency"] = measure_latency(pipeline, analyst_queries(n_queries))
         lat = results["latency"]
+        results["single_thread"] = measure_single_thread(pipeline, analyst_queries(n_queries))
         print(f"      search p95 {lat['search_all']['p95']:.1f} ms, ask p95 {lat['ask']['p95']:.1f} ms", flush=True)
 
     results["load_end"] = load_average()
