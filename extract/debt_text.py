@@ -44,6 +44,7 @@ class Sentence:
     text: str  # verbatim slice of the part's text
     start: int
     end: int
+    paragraph: int = 0  # index of the paragraph (hard line break) the sentence starts in
 
     @property
     def quote(self) -> str:
@@ -55,14 +56,54 @@ def split_sentences(text: str) -> list[Sentence]:
     """Sentences (and table rows, bullet items) of `text` with their offsets."""
     out: list[Sentence] = []
     start = 0
+    soft = _soft_breaks(text)
     for match in _BOUNDARY.finditer(text):
+        if match.start() in soft:
+            continue  # a line wrapped mid-sentence, not a paragraph or a row
         piece = text[start : match.start()]
         hard = "\n" in match.group() or any(c in match.group() for c in "•●▪")
         if hard or not _ABBREVIATIONS.search(piece.rstrip()):
             _add(out, text, start, match.start())
             start = match.end()
     _add(out, text, start, len(text))
+    breaks = [i for i, c in enumerate(text) if c == "\n" and i not in soft]
+    j = 0
+    for sentence in out:
+        while j < len(breaks) and breaks[j] < sentence.start:
+            j += 1
+        sentence.paragraph = j
     return out
+
+
+_COLUMNS = re.compile(r"\S\s{3,}\S| \| ")  # a row of a text table, not a line of prose
+
+
+def _soft_breaks(text: str) -> set[int]:
+    """Offsets of single newlines that wrap a sentence, in text laid out in fixed-width lines.
+
+    Plain-text filings and PDF pages wrap prose at 70-110 characters; HTML-derived text puts
+    a paragraph on one line. Only in the first kind does a newline not end a sentence.
+    """
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, line))
+        at += len(line) + 1
+    widths = [len(line.strip()) for _, line in lines if line.strip()]
+    long_lines = [w for w in widths if w >= 60]
+    if len(long_lines) < 5 or sum(w > 160 for w in widths) > 0.02 * len(widths):
+        return set()
+    soft = set()
+    for (at, line), (_, following) in zip(lines, lines[1:]):
+        body, nxt = line.strip(), following.strip()
+        end = at + len(line)
+        if end >= len(text) or text[end] != "\n" or not nxt or len(body) < 40:
+            continue
+        if re.search(r"[.!?:;][\"”’)]?$", body) or _COLUMNS.search(body) or _COLUMNS.search(nxt):
+            continue
+        if re.match(r"[•●▪(\-–]|\d+\.\s|[A-Z][A-Z\s]{6,}$", nxt):
+            continue  # a list item or a heading starts
+        soft.add(end)
+    return soft
 
 
 def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
@@ -93,7 +134,11 @@ _FACILITY_INTRO = re.compile(
     rf"(?P<noun>{_FACILITY_NOUN})",
     re.IGNORECASE,
 )
-_DEFINED_TERM = re.compile(r"^\s*,?\s*\((?:the\s+|each,\s+an?\s+|an?\s+)?[“\"](?P<term>[^”\"]{2,60})[”\"]", re.IGNORECASE)
+_DEFINED_TERM = re.compile(
+    r"^\s*,?\s*\((?:[Tt]he\s+|each,\s+an?\s+|an?\s+)?(?:[“\"](?P<term>[^”\"]{2,60})[”\"]"
+    # an unquoted defined term: "(the 2030 Notes)"
+    r"|(?P<bare>(?:20\d{2}\s+)?(?:[A-Z][A-Za-z]+\s+){0,3}(?:Notes|Debentures|Bonds|Loan|Facility|Agreement))\))"
+)
 _REFERS_TO = re.compile(r"[“\"](?P<term>[^”\"]{2,60})[”\"]\s+refers?\s+to\s+(?:our|its|the)\s+", re.IGNORECASE)
 _GENERIC_NOTES = re.compile(
     r"\b(?:the|such|these|our|its)\s+(?:new\s+)?(?:convertible\s+)?(?:senior\s+)?(?:notes\b|(?:notes\s+)?offering\b)", re.IGNORECASE
@@ -108,7 +153,9 @@ _GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|mas
 # The filer is the lender, not the borrower: not its debt.
 _LENDER = re.compile(r"\bextend\b[^.]{0,40}\bloans?\b|\bas\s+(?:the\s+)?lender\b|\bloans?\s+receivable\b|\brequested\s+the\s+company\b", re.I)
 # Mentions of notes being retired, not issued.
-_RETIRING = re.compile(r"\b(?:repurchas\w*|exchang\w*|redeem\w*|redemption|retire\w*|settle\w*|existing)\b", re.I)
+_RETIRING = re.compile(
+    r"\b(?:repurchas\w*|exchang\w*|redeem\w*|redemption|retire\w*|settle\w*|existing|buy\s*back|bought\s+back|repay\w*|prepa(?:y|id)\w*|extinguish\w*)\b", re.I
+)
 
 
 def _note_kind(body: str) -> DebtKind:
@@ -163,6 +210,7 @@ class _Reader:
         self.instruments: list[_Instrument] = []
         self.aliases: dict[str, _Instrument] = {}
         self.focus: _Instrument | None = None
+        self.focus_paragraph = -1  # the paragraph last speaking of the focus
         self.generic_owner: _Instrument | None = None  # the instrument defined as (the “notes”)
 
     # -- naming ---------------------------------------------------------------------------
@@ -246,7 +294,7 @@ class _Reader:
     def _alias(self, text: str, end: int, inst: _Instrument) -> None:
         m = _DEFINED_TERM.match(text[end : end + 80])
         if m:
-            term = m["term"].strip()
+            term = (m["term"] or m["bare"]).strip()
             # "the notes"/"Notes" defines the generic reference, which focus already handles.
             if term.lower() in {"notes", "the notes", "new notes"}:
                 self.generic_owner = inst
@@ -268,10 +316,12 @@ class _Reader:
 
     def read(self) -> list[_Instrument]:
         for part in self.doc.parts:
-            if _SKIP_PARTS.match(part.type):
+            # A PDF copy inside a submission repeats its HTML; a PDF on its own is the document.
+            if _SKIP_PARTS.match(part.type) and not (part.type.upper() == "PDF" and len(self.doc.parts) == 1):
                 continue
             scale = 1000.0 if re.search(r"in thousands", part.text[:200000], re.I) and part.type.startswith("10-") else 1.0
             self.focus = self.generic_owner = None
+            self.focus_paragraph = -1
             for s in split_sentences(part.text):
                 self._sentence(s, part, scale)
         return self.instruments
@@ -294,7 +344,10 @@ class _Reader:
             if _RETIRING.search(text):
                 inst.retiring_mentions += 1
         generic = _GENERIC_NOTES.search(text) or _GENERIC_FACILITY.search(text)
-        if not mentions and not (generic and self.focus):
+        # A sentence naming nothing continues the paragraph's subject: "They will mature on ...",
+        # "Each $1,000 of principal will initially convert into 52.1832 shares".
+        continues = self.focus is not None and s.paragraph == self.focus_paragraph
+        if not mentions and not (generic and self.focus) and not continues:
             return
         ev = lambda name: self._ev(s, part, name)  # noqa: E731
 
@@ -339,6 +392,8 @@ class _Reader:
         current = [m[2] for m in mentions if not _RETIRING.search(text[max(0, m[0] - 80) : m[0]])]
         if current:
             self.focus = current[-1]
+        if self.focus is not None and (current or target is self.focus):
+            self.focus_paragraph = s.paragraph
 
     def _money_target(self, a: int, b: int, text: str, mentions: list[tuple[int, int, _Instrument]]) -> _Instrument | None:
         # "$212 million in aggregate principal amount of its existing notes due 2026": the name follows.
@@ -398,7 +453,12 @@ class _Reader:
             r"(?<!maximum )conversion\s+rate[^.;$]{0,60}?(?P<rate>\d+\.\d+)\s+(?:[\w’'\s]{0,60}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000",
             text,
             re.I,
-        ) or re.search(r"(?<!maximum )(?P<rate>\d+\.\d{2,})\s+(?:[\w’'\s]{0,50}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000", text, re.I)
+        ) or re.search(r"(?<!maximum )(?P<rate>\d+\.\d{2,})\s+(?:[\w’'\s]{0,50}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000", text, re.I) or re.search(
+            # "Each $1,000 of principal will initially convert into 52.1832 shares"
+            r"\b(?:each|every)\s+(?:US)?\$\s?1,000\b[^$.;]{0,60}?\binto\s+(?:approximately\s+)?(?P<rate>\d+\.\d+)\s+(?:[\w’'\s]{0,40}?)shares?",
+            text,
+            re.I,
+        )
         if m and not re.search(r"maximum", text[max(0, m.start() - 40) : m.start()], re.I):
             target.set("conversion_rate_per_1000", float(m["rate"]), ev("conversion_rate_per_1000"))
         m = re.search(r"conversion\s+price\s+of\s+(?:approximately\s+)?(?:US)?\$\s?(?P<price>\d+(?:\.\d+)?)\s+per", text, re.I)
@@ -432,7 +492,11 @@ class _Reader:
             return
         for iso, (a, _) in dates:
             before = text[max(0, a - 80) : a]
-            if re.search(r"(?:expected\s+to\s+close|will\s+close|closing\s+(?:date\s+)?(?:is\s+expected\s+)?)\s+on\s*$", before, re.I) or (
+            if re.search(r"(?:expected\s+to\s+close|will\s+close|closing(?:\s+date)?(?:\s+is\s+expected(?:\s+to\s+(?:occur|take\s+place))?)?)\s+on\s*$", before, re.I) or (
+                # "closed its private placement of ... notes due 2031 on December 4, 2024"
+                re.search(r"\b(?:closed|completed|consummated)\b(?:[^.;]|\.(?=\d)){0,160}?\bon\s*$", before + " ", re.I)
+                and not re.search(r"\b(?:announc\w*|press\s+release|priced|pricing)\b", text[: a], re.I)
+            ) or (
                 re.search(r"on\s+or\s+about\s*$", before, re.I) and re.search(r"deliver|settle|clos", text, re.I)
                 and re.search(r"notes", text, re.I)
             ):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from extract.debt import extract_debt
 from extract.debt_text import debt_from_text, split_sentences
+from ingest.parse import parse_path
 
 
 def _one(instruments, **match):
@@ -116,3 +119,43 @@ def test_split_sentences_keeps_abbreviations_together() -> None:
         "The notes will mature on Feb. 15, 2032.",
         "Next",
     ]
+
+
+_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+def test_hard_wrapped_plain_text_reads_sentences_across_lines() -> None:
+    notes = _one(extract_debt(parse_path(_CORPUS / "CLSK_PR_2025-11-10_sample.txt")), kind="convertible")
+    assert (notes.principal_usd, notes.option_usd) == (1_150_000_000, 150_000_000)
+    # "They\nwill mature on February 15, 2032": a pronoun sentence continues the paragraph's notes.
+    assert (notes.maturity_date, notes.issue_date) == ("2032-02-15", "2025-11-13")
+    # "Each $1,000 of principal will initially convert into 52.1832 shares"
+    assert (notes.conversion_rate_per_1000, notes.conversion_price_usd) == (52.1832, 19.16)
+
+
+def test_split_sentences_joins_wrapped_lines_but_not_table_rows() -> None:
+    prose = "word " * 14
+    text = (
+        f"The Convertible Notes will be senior unsecured obligations and will {prose}They\n"
+        f"will mature on February 15, 2032 unless converted, redeemed or repurchased {prose}then.\n"
+        + "".join(f"  Maturity:         February 15, 2032 and more words to be long enough {i}\n" for i in range(6))
+    )
+    sentences = split_sentences(text)
+    assert sentences[0].text.endswith("They\nwill mature on February 15, 2032 unless converted, redeemed or repurchased " + prose + "then.")
+    assert len(sentences) == 7  # the six table rows stay apart
+
+
+def test_standalone_pdf_is_read_with_unquoted_defined_term() -> None:
+    notes = _one(extract_debt(parse_path(_CORPUS / "RIOT_PR_2025-02-27_sample.pdf")), kind="convertible")
+    assert (notes.principal_usd, notes.coupon_pct, notes.maturity_date) == (594_400_000, 0.75, "2030-01-15")
+    # Page 2 speaks of "The 2030 Notes", defined as "(the 2030 Notes)" without quotation marks.
+    assert (notes.conversion_rate_per_1000, notes.conversion_price_usd) == (67.2767, 14.86)
+
+
+def test_closed_on_date_and_bought_back_notes() -> None:
+    found = extract_debt(parse_path(_CORPUS / "MARA_8-K_2024-12-04_sample.htm"))
+    new = _one(found, maturity_year=2031)
+    assert (new.issue_date, new.principal_usd, new.secured) == ("2024-12-04", 850_000_000, False)
+    old = _one(found, maturity_year=2026)
+    # "$48 million ... to buy back approximately $51 million in aggregate principal amount of ... notes due 2026"
+    assert (old.mention_only, old.principal_usd) == (True, None)
