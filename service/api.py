@@ -132,6 +132,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def company_debt(p: PipelineDep, ticker: str) -> dict:
         return p.debt_ledger(ticker)
 
+    @app.get("/companies/{ticker}/contracts")
+    def company_contracts(p: PipelineDep, ticker: str) -> dict:
+        return p.contracts(ticker)
+
     return app
 
 

@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_debt)
 
+    p = sub.add_parser("contracts", help="a company's AI/HPC contracts, linked across documents")
+    p.add_argument("ticker")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_contracts)
+
     p = sub.add_parser("eval", help="score extraction against the gold labels")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(run=cmd_eval)
@@ -168,10 +173,34 @@ def cmd_debt(args) -> int:
     print(f"{ledger['ticker']}: {len(ledger['instruments'])} instruments")
     for x in ledger["instruments"]:
         maturity = x.get("maturity_date") or x.get("maturity_year") or "-"
-        principal = f"${x['principal_usd']:,.0f}" if x.get("principal_usd") else "-"
+        principal = _usd(x.get("principal_usd"))
         coupon = f"{x['coupon_pct']:.3g}%" if x.get("coupon_pct") is not None else (x.get("rate_text") or "-")
         print(f"  {x['name'][:60]:<60} {x['kind']:<16} {principal:>16} {coupon:>8} {maturity!s:>10}  ({len(x.get('mentions', []))} sources)")
     return 0
+
+
+def cmd_contracts(args) -> int:
+    book = pipeline().contracts(args.ticker)
+    if args.json:
+        print_json(book)
+        return 0
+    print(f"{book['ticker']}: {len(book['contracts'])} counterparties")
+    for history in book["contracts"]:
+        live = history["in_force"]
+        print(f"  {history['counterparty'][:50]:<50} in force: {_num(live['capacity_mw'], ' MW')} {_num(live['gpus'], ' GPUs')} {_usd(live['total_contract_value_usd'])}")
+        for deal in history["deals"]:
+            term = f"{deal['term_months']} months" if deal.get("term_months") else "-"
+            state = "in force" if deal["in_force"] else (deal.get("status") or "superseded")
+            print(f"    - {_num(deal.get('capacity_mw'), ' MW')} {_num(deal.get('gpus'), ' GPUs')} {_usd(deal.get('total_contract_value_usd'))} {term} [{state}] ({len(deal['sources'])} sources)")
+    return 0
+
+
+def _num(value, unit: str) -> str:
+    return f"{value:,.0f}{unit}" if value is not None else "-"
+
+
+def _usd(value) -> str:
+    return f"${value:,.0f}" if value is not None else "-"
 
 
 def cmd_eval(args) -> int:

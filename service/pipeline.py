@@ -15,13 +15,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from extract.document import extract_document
-from extract.records import DebtInstrument, Extraction
+from extract.records import DebtInstrument, Extraction, HpcContract
 from ingest.chunk import chunk_document
 from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge
 from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
 from ingest.types import Document
 from service.answer import Answer, Answerer
 from service.config import Settings
+from service.contracts import build_contracts
 from service.db import Database
 from service.index import Embedder, Index
 from service.ledger import Mention, build_ledger
@@ -167,6 +168,12 @@ class Pipeline:
         if not mentions and not self.db.list_documents(ticker=ticker.upper()):
             raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
         return build_ledger(ticker, mentions)
+
+    def contracts(self, ticker: str) -> dict:
+        rows = self.db.hpc_mentions(ticker=ticker.upper())
+        if not rows and not self.db.list_documents(ticker=ticker.upper()):
+            raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
+        return build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
 
     def ask(self, question: str, ticker: str | None = None) -> Answer:
         answerer = Answerer(lambda t: [{"document": m.document, "record": m.record} for m in self.debt_mentions(t)], self.search)
