@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    # Screening flags (service/flags.py): a flag is raised when a period crosses one of these.
+    flag_total_debt_up_pct: float = Field(25.0, description="Flag total debt up more than this percent against the prior period.")
+    flag_leverage_max: float = Field(4.0, description="Flag net debt / EBITDA above this multiple (or EBITDA negative with net debt).")
+    flag_coverage_min: float = Field(2.0, description="Flag EBITDA / interest expense below this multiple.")
 
     @property
     def resolved_database_url(self) -> str:

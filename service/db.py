@@ -136,6 +136,38 @@ flags = sa.Table(
 )
 
 
+# The EDGAR watcher's memory (service/watch.py): a watermark per CIK and every accession decided.
+watch_state = sa.Table(
+    "watch_state",
+    metadata,
+    sa.Column("cik", sa.String(10), primary_key=True),
+    sa.Column("ticker", sa.String(20)),
+    sa.Column("last_polled_at", sa.String(40)),
+    sa.Column("last_accession", sa.String(20)),  # newest accession stored for this company
+    sa.Column("last_error", sa.Text),  # "<code>: <message>" of the last poll, None when it went clean
+    sa.Column("backoff_until", sa.String(40)),  # ISO UTC; no SEC request for this company before then
+    sa.Column("body_sha256", sa.String(64)),  # submissions JSON of the last clean poll: unchanged = nothing new
+    sa.Column("backfilled_since", sa.String(10)),  # oldest filing date a backfill has covered
+)
+
+seen_accessions = sa.Table(
+    "seen_accessions",
+    metadata,
+    sa.Column("cik", sa.String(10), nullable=False),
+    sa.Column("accession", sa.String(20), nullable=False),
+    sa.Column("form", sa.String(20)),
+    sa.Column("filed", sa.String(10)),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    # ingested | skipped (unwanted form or items) | rejected (unparseable: retrying cannot help)
+    # | failed (download failed; retried on later polls, not "seen") | abandoned (failed too often)
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("documents", sa.Text),  # JSON list of sha256 of what was stored
+    sa.PrimaryKeyConstraint("cik", "accession"),
+)
+
+
 # --- migrations: append only; never edit one that has shipped ---------------------------------
 
 
@@ -144,7 +176,29 @@ def _m001_initial(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial]
+market_inputs = sa.Table(
+    "market_inputs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("as_of", sa.String(40), nullable=False, index=True),
+    sa.Column("btc_price_usd", sa.Float),
+    sa.Column("hashprice", sa.Float),
+    sa.Column("share_prices", sa.Text),  # JSON object ticker -> USD per share
+    sa.Column("source", sa.String(500)),
+    sa.Column("saved_at", sa.String(40), nullable=False),
+)
+
+
+def _m002_market_inputs(conn: Connection) -> None:
+    market_inputs.create(conn, checkfirst=True)
+
+
+def _m002_watch(conn: Connection) -> None:
+    for table in (watch_state, seen_accessions):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_watch, _m002_market_inputs]
 
 
 def _now() -> str:
@@ -442,6 +496,90 @@ class Database:
                 {**dict(r._mapping), "dimensions": json.loads(r.dimensions) if r.dimensions else {}}
                 for r in conn.execute(query)
             ]
+
+    # -- market inputs (user-supplied prices; see service/market.py) --------------------------
+
+    def save_market_inputs(self, row: dict[str, Any]) -> int:
+        """Store one snapshot of user-supplied prices; returns its id. `share_prices` is a dict."""
+        values = {**row, "share_prices": json.dumps(row.get("share_prices") or {}, sort_keys=True), "saved_at": _now()}
+        with self.engine.begin() as conn:
+            return int(conn.execute(market_inputs.insert().values(**values)).inserted_primary_key[0])
+
+    def latest_market_inputs(self) -> dict[str, Any] | None:
+        """The snapshot with the latest as_of (the latest saved among equals); None if none."""
+        query = sa.select(market_inputs).order_by(market_inputs.c.as_of.desc(), market_inputs.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return {**dict(row._mapping), "share_prices": json.loads(row.share_prices or "{}")}
+
+    # -- flags (raised by service/flags.py; the key makes raising idempotent) -----------------
+
+    def insert_flag(self, ticker: str, kind: str, key: str, detail: dict[str, Any]) -> bool:
+        """Insert a flag unless one with the same key exists; True if it was new."""
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(flags.c.id).where(flags.c.key == key)).first():
+                return False
+            try:
+                conn.execute(flags.insert().values(ticker=ticker, kind=kind, key=key, raised_at=_now(),
+                                                   detail=json.dumps(detail, sort_keys=True, default=str)))
+            except sa.exc.IntegrityError:  # raised concurrently by another writer: still only once
+                return False
+        return True
+
+    def list_flags(self, since: str | None = None, ticker: str | None = None) -> list[dict[str, Any]]:
+        """Flags raised at or after `since` (ISO date or timestamp), oldest first."""
+        query = sa.select(flags).order_by(flags.c.raised_at, flags.c.id)
+        if since:
+            query = query.where(flags.c.raised_at >= since)
+        if ticker:
+            query = query.where(sa.func.upper(flags.c.ticker) == ticker.upper())
+        with self.engine.connect() as conn:
+            return [{**dict(r._mapping), "detail": json.loads(r.detail) if r.detail else {}} for r in conn.execute(query)]
+
+    # -- the EDGAR watcher's state ----------------------------------------------------------
+
+    def watch_state(self, cik: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(watch_state).where(watch_state.c.cik == cik)).first()
+        return dict(row._mapping) if row else None
+
+    def watch_states(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(watch_state).order_by(watch_state.c.cik))]
+
+    def save_watch_state(self, cik: str, **values: Any) -> None:
+        """Upsert one company's watermark; only the columns given change."""
+        unknown = set(values) - set(watch_state.c.keys())
+        if unknown:
+            raise BadInput(f"unknown watch_state columns: {sorted(unknown)}")
+        with self.engine.begin() as conn:
+            updated = conn.execute(watch_state.update().where(watch_state.c.cik == cik).values(**values)).rowcount
+            if not updated:
+                conn.execute(watch_state.insert().values(cik=cik, **values))
+
+    def accession_statuses(self, cik: str) -> dict[str, dict[str, Any]]:
+        """accession -> its seen_accessions row, for one company."""
+        query = sa.select(seen_accessions).where(seen_accessions.c.cik == cik)
+        with self.engine.connect() as conn:
+            return {r.accession: dict(r._mapping) for r in conn.execute(query)}
+
+    def record_accession(self, cik: str, accession: str, *, form: str | None, filed: str | None, status: str,
+                         error: str | None = None, documents: list[str] | None = None) -> int:
+        """Record what became of one accession; a repeat counts another attempt. Returns attempts."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(seen_accessions.c.attempts).where(
+                (seen_accessions.c.cik == cik) & (seen_accessions.c.accession == accession))).first()
+            attempts = (row.attempts if row else 0) + 1
+            values = {"form": form, "filed": filed, "recorded_at": _now(), "status": status, "attempts": attempts,
+                      "error": error, "documents": json.dumps(documents) if documents is not None else None}
+            if row:
+                conn.execute(seen_accessions.update().where(
+                    (seen_accessions.c.cik == cik) & (seen_accessions.c.accession == accession)).values(**values))
+            else:
+                conn.execute(seen_accessions.insert().values(cik=cik, accession=accession, **values))
+        return attempts
 
     def close(self) -> None:
         self.engine.dispose()
