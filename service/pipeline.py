@@ -128,7 +128,8 @@ class Pipeline:
         # crash in between leaves a document that the next run ingests again (chunk ids are stable).
         self.index.add(chunks)
         self.db.save_document(doc, chunks)
-        self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed, extraction)
+        # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
+        self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
         return IngestResult(
             filename,
             "ingested",
