@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    # The EDGAR watcher (service/watch.py).
+    watch: bool = Field(False, description="Run the EDGAR watcher in the API's background (MINERLENS_WATCH=1).")
+    watchlist: str | None = Field(None, description="'MARA,RIOT' or 'MARA:1507605,...'; default: the listed miners.")
+    watch_interval_s: float = Field(
+        300.0, gt=0, validation_alias=AliasChoices("MINERLENS_WATCH_INTERVAL", "MINERLENS_WATCH_INTERVAL_S", "watch_interval_s"),
+        description="Seconds between polls of each company's EDGAR submissions.")
+    watch_inbox: Path | None = Field(None, description="A folder whose dropped files are ingested (done/, failed/ inside).")
+    sec_user_agent: str | None = Field(None, description="'Company Name contact@example.com', required by SEC.")
     # Screening flags (service/flags.py): a flag is raised when a period crosses one of these.
     flag_total_debt_up_pct: float = Field(25.0, description="Flag total debt up more than this percent against the prior period.")
     flag_leverage_max: float = Field(4.0, description="Flag net debt / EBITDA above this multiple (or EBITDA negative with net debt).")

@@ -193,12 +193,12 @@ def _m002_market_inputs(conn: Connection) -> None:
     market_inputs.create(conn, checkfirst=True)
 
 
-def _m002_watch(conn: Connection) -> None:
+def _m003_watch(conn: Connection) -> None:
     for table in (watch_state, seen_accessions):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_watch, _m002_market_inputs]
+MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch]
 
 
 def _now() -> str:
