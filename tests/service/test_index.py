@@ -185,3 +185,19 @@ def test_bfloat16_vectors_match_float32(embedder):
     b = bf16.embed([CONVERSION, HPC])
     assert b.dtype == np.float32
     assert float((a * b).sum(axis=1).min()) > 0.99
+
+
+def test_the_keyword_index_is_saved_and_reloaded_only_while_it_matches(tmp_path, embedder, index):
+    before = [h.chunk_id for h in index.search("revolving credit facility SOFR", k=4)]
+    assert index.bm25_source == "built"
+    reopened = Index(tmp_path, embedder, ChunkConfig())
+    assert reopened.bm25_source == "disk"
+    assert [h.chunk_id for h in reopened.search("revolving credit facility SOFR", k=4)] == before
+    # A mutation invalidates the saved copy: the next process rebuilds instead of using stale rows.
+    changed = Chunk(**{**{f: getattr(CHUNKS[3], f) for f in CHUNKS[3].__slots__}, "text": "Replaced wording about a term loan."})
+    reopened.add([changed])
+    assert Index(tmp_path, embedder, ChunkConfig()).bm25_source == "none"
+    fresh = Index(tmp_path, embedder, ChunkConfig())
+    assert fresh.search("SOFR", k=4)[0].keyword_rank is None  # the old wording is gone from BM25
+    assert fresh.search("term loan wording", k=1)[0].chunk_id == CHUNKS[3].chunk_id
+    assert fresh.bm25_source == "built"
