@@ -62,6 +62,8 @@ def same_instrument(a: DebtInstrument, b: DebtInstrument) -> bool:
     """Whether two records describe one instrument: no term contradicts and something identifies both."""
     if _conflicts(a, b):
         return False
+    if a.principal_usd and b.principal_usd and max(a.principal_usd, b.principal_usd) > 1.5 * min(a.principal_usd, b.principal_usd):
+        return False  # a $1 million equipment line is not the $7 million note from the same bank
     if a.kind == b.kind == "convertible" and a.maturity_year and a.maturity_year == b.maturity_year:
         return True
     if a.principal_usd and a.principal_usd == b.principal_usd:
@@ -97,6 +99,10 @@ def _absorb(keep: DebtInstrument, other: DebtInstrument) -> DebtInstrument:
             continue
         if mine is None:
             updates[name] = theirs
+        elif name == "outstanding_usd" and mine == keep.carrying_value_usd and mine != theirs:
+            # A balance read off the carrying amount is a fallback; the principal the text states wins.
+            updates[name] = theirs
+            warnings.append(f"outstanding {mine!r} was the carrying amount; the text states {theirs!r}")
         elif mine != theirs:
             warnings.append(f"sources disagree on {name}: {mine!r} (kept) vs {theirs!r}")
     updates["evidence"] = keep.evidence + other.evidence

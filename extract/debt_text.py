@@ -151,11 +151,51 @@ _SIZED_OFFERING = re.compile(
 )
 _GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|master\s+loan|note|credit\s+facility)\b", re.IGNORECASE)
 # The filer is the lender, not the borrower: not its debt.
-_LENDER = re.compile(r"\bextend\b[^.]{0,40}\bloans?\b|\bas\s+(?:the\s+)?lender\b|\bloans?\s+receivable\b|\brequested\s+the\s+company\b", re.I)
+_LENDER = re.compile(
+    r"\bextend\b[^.]{0,40}\bloans?\b|\bas\s+(?:the\s+)?lender\b|\b(?:loans?|notes?)\s+receivable\b|\brequested\s+the\s+company\b"
+    r"|\bprovided\s+(?:a|the)\s+(?:term\s+)?loan\b",
+    re.I,
+)
+# "... Agreement (the “Master Loan”) with Coinbase Credit, Inc.": who lends.
+_LENDER_NAME = re.compile(
+    r"\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:with|from)\s+(?P<lender>(?:[A-Z][\w.&'’-]*)(?:\s+(?:[A-Z][\w.&'’-]*|&))*)"
+)
 # Mentions of notes being retired, not issued.
 _RETIRING = re.compile(
     r"\b(?:repurchas\w*|exchang\w*|redeem\w*|redemption|retire\w*|settle\w*|existing|buy\s*back|bought\s+back|repay\w*|prepa(?:y|id)\w*|extinguish\w*)\b", re.I
 )
+
+
+# A defined term after the facility noun, past its lender or purpose ("... with Western Alliance Bank
+# (the “Western Alliance Bank Credit Agreement”)"), but not past another sentence.
+_DEFINED_NAME = re.compile(r"[^.;()]{0,140}?\((?:the\s+)?[“\"](?P<term>[^”\"]{4,60})[”\"]\)")
+_BACK_REFERENCE = re.compile(r"\b(?:this|such|that)\s+(?:agreement|facility|arrangement)\b|\bpursuant\s+to\s+the\s+(?:agreement|facility)\b", re.I)
+# A balance still owed, stated around an amount.
+_OUTSTANDING_BEFORE = re.compile(
+    r"(?:unpaid|outstanding)\s+principal(?:\s+(?:balance|amount|payments))?\s+(?:of|was|is|were|totaling|totalling)\s*$"
+    r"|\boutstanding\s+(?:balance|borrowings)\s+of\s*$|\bprincipal\s+of\s*$",
+    re.I,
+)
+_OUTSTANDING_AFTER = re.compile(r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b", re.I)
+_HEADING_NOUN = re.compile(rf"\b(?:{_FACILITY_NOUN})\b", re.I)
+
+
+_VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|may|bears?|matures?|provides?|entered|signed|issued)\b", re.I)
+
+
+def _is_heading(s: Sentence, text: str) -> bool:
+    """A line of its own, short, in title case, without a closing period: a sub-heading; or a
+    run-in heading ("Coinbase line of credit. Under a Master Loan Agreement ...")."""
+    at_start = s.start == 0 or text[s.start - 1] == "\n"
+    alone = at_start and (s.end == len(text) or text[s.end] == "\n")
+    words = s.text.split()
+    if at_start and not alone and s.text.endswith(".") and 1 <= len(words) <= 7 and s.text[0].isupper() \
+            and not re.search(r"\d|[,;:$%(]", s.text) and not _VERB.search(s.text):
+        return True
+    if not alone or not 1 <= len(words) <= 12 or re.search(r"[.;:!?|$%]\s*$|\|", s.text):
+        return False
+    capitalized = [w for w in words if w[0].isupper() or w[0].isdigit()]
+    return s.text[0].isupper() and len(capitalized) >= 0.6 * len(words)
 
 
 def _note_kind(body: str) -> DebtKind:
@@ -273,11 +313,29 @@ class _Reader:
             amount = find_money(gap)
             label = re.sub(r"\s+", " ", (gap[amount[-1][1][0] :] if amount else "") + noun).strip()
             name = label[0].upper() + label[1:] if label else noun
+            lender = _LENDER_NAME.match(text[m.end() : m.end() + 160])
+            if lender:
+                # "an equipment financing agreement with Western Alliance Bank": the lender tells
+                # two agreements of the same kind apart.
+                name = f"{name} with {lender['lender'].strip()}"
+            defined = _DEFINED_NAME.match(text[m.end() : m.end() + 200])
+            if defined and re.search(r"[A-Z]\w+\s+\w", defined["term"]):
+                # "(the “Western Alliance Bank Credit Agreement”)": the filer's own name for it.
+                name = defined["term"].strip()
+                self.aliases[name.lower()] = None  # placeholder, set below
             kind = _facility_kind(noun)
+            if self.focus is not None and s.paragraph == self.focus_paragraph and self.focus.kind != "convertible" \
+                    and _BACK_REFERENCE.search(text[: m.start("noun")]):
+                # "Pursuant to this agreement, the Company executed a promissory note": the same loan.
+                self.aliases.pop(name.lower(), None)
+                found.append((m.start("noun"), m.end(), self.focus))
+                continue
             inst = next((i for i in self.instruments if i.kind == kind and i.name.lower() == name.lower()), None)
             if inst is None:  # the same facility told again in another note or section
                 inst = _Instrument(name=name, kind=kind, coupon=None, year=None)
                 self.instruments.append(inst)
+            if self.aliases.get(name.lower(), inst) is None:
+                self.aliases[name.lower()] = inst
             self._alias(text, m.end(), inst)
             found.append((m.start("noun"), m.end(), inst))
         for m in _REFERS_TO.finditer(text):
@@ -338,12 +396,24 @@ class _Reader:
         text = s.text
         if len(text) > 3000:
             return
+        if re.match(r"\s*(?:\d{1,3}\.\d{1,3}[*†#]*\s|Form\s+of\b)", text):
+            return  # an exhibit index entry names agreements, it does not state their terms
+        if _is_heading(s, part.text):
+            self._heading(s, part)
+            return
         mentions = self._mentions(s, part)
         for _, _, inst in mentions:
             inst.mentions += 1
             if _RETIRING.search(text):
                 inst.retiring_mentions += 1
         generic = _GENERIC_NOTES.search(text) or _GENERIC_FACILITY.search(text)
+        facility_ref = _GENERIC_FACILITY.search(text)
+        if not mentions and facility_ref and not _GENERIC_NOTES.search(text):
+            # "The note payable matures in December 2035" speaks of a loan, never of the notes in focus.
+            subject = self._facility_subject(facility_ref.group(0))
+            if subject is None:
+                return
+            self.focus = subject
         # A sentence naming nothing continues the paragraph's subject: "They will mature on ...",
         # "Each $1,000 of principal will initially convert into 52.1832 shares".
         continues = self.focus is not None and s.paragraph == self.focus_paragraph
@@ -372,6 +442,14 @@ class _Reader:
             if re.search(r"\bincludes?\s*$", before, re.I) and re.search(r"option", text, re.I):
                 target.option_included = True
                 continue
+            if _OUTSTANDING_BEFORE.search(before) or _OUTSTANDING_AFTER.match(after):
+                # "unpaid principal balance of $1,143 as of December 31, 2024"; "$6,731 principal payments outstanding"
+                if target.kind != "convertible" or "principal" in (before[-40:] + after[:40]).lower():
+                    target.set("outstanding_usd", value, ev("outstanding_usd"))
+                    dates = [d for d, (da, _) in find_dates(text) if re.search(r"\b(?:at|as\s+of|on)\s*$", text[max(0, da - 8) : da], re.I)]
+                    if dates and "outstanding_usd" in target.evidence and target.evidence["outstanding_usd"].quote == s.quote:
+                        target.set("outstanding_as_of", dates[0], ev("outstanding_as_of"))
+                continue
             if _RETIRING.search(text[max(0, a - 80) : a]) or re.search(r"outstanding|net proceeds of|cost", before[-25:], re.I):
                 continue
             if self._states_principal(before, after, target):
@@ -395,6 +473,34 @@ class _Reader:
         if self.focus is not None and (current or target is self.focus):
             self.focus_paragraph = s.paragraph
 
+    def _heading(self, s: Sentence, part: Part) -> None:
+        """A sub-heading ("Mortgage - Corporate Office") ends the previous instrument's paragraphs;
+        one that names a single loan makes it the subject of the paragraphs below it."""
+        self.focus, self.focus_paragraph = None, -1
+        nouns = _HEADING_NOUN.findall(s.text)
+        if len(nouns) != 1 or re.search(r"\band\b|&", s.text) or _LENDER.search(self._paragraph(s, part)):
+            return
+        name = " ".join(s.text.split()).rstrip(".")
+        kind = _facility_kind(nouns[0])
+        inst = next((i for i in self.instruments if i.name.lower() == name.lower()), None)
+        if inst is None:
+            inst = _Instrument(name=name, kind=kind, coupon=None, year=None)
+            self.instruments.append(inst)
+        inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+        run_in = s.end < len(part.text) and part.text[s.end] != "\n"
+        self.focus, self.focus_paragraph = inst, s.paragraph + (0 if run_in else 1)
+
+    def _facility_subject(self, reference: str) -> _Instrument | None:
+        """The loan or facility a generic reference ("the note", "the facility") speaks of."""
+        noun = reference.split()[-1].lower()
+        if self.focus is not None and self.focus.kind != "convertible" and "notes" not in self.focus.name.lower():
+            if noun in ("facility", "loan", "note") or noun in self.focus.name.lower():
+                return self.focus
+        for inst in reversed(self.instruments):
+            if inst.kind != "convertible" and re.search(rf"\b{re.escape(noun)}\b", inst.name, re.I):
+                return inst
+        return None
+
     def _money_target(self, a: int, b: int, text: str, mentions: list[tuple[int, int, _Instrument]]) -> _Instrument | None:
         # "$212 million in aggregate principal amount of its existing notes due 2026": the name follows.
         follow = [m for m in mentions if b <= m[0] <= b + 90]
@@ -416,7 +522,7 @@ class _Reader:
         # "credit limit of $50,000", "a loan of $20,000", "in the amount of $7,000".
         if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}{_FACILITY_NOUN}", after, re.I):
             return True
-        return bool(re.search(r"(?:up\s+to|credit\s+limit\s+of|(?:a|the)\s+loan\s+of|in\s+the\s+amount\s+of|borrowings\s+of\s+up\s+to)\s*$", before, re.I))
+        return bool(re.search(r"(?:up\s+to|(?:credit\s+)?limit\s+of|(?:a|the)\s+loan\s+of|in\s+the\s+amount\s+of|borrowings\s+of\s+up\s+to)\s*$", before, re.I))
 
     def _terms(self, s: Sentence, part: Part, text: str, target: _Instrument, mentions: list) -> None:
         ev = lambda name: self._ev(s, part, name)  # noqa: E731
@@ -435,7 +541,8 @@ class _Reader:
                 text,
                 re.I,
             )
-            if m and not is_blank(text[m.start() : m.end() + 3]):
+            # A swap's fixed rate is the hedge's, not the loan's coupon.
+            if m and not is_blank(text[m.start() : m.end() + 3]) and not re.search(r"\bswap\b", text, re.I):
                 target.set("coupon_pct", float(m["p"] or m["q"] or m["r"]), ev("coupon_pct"))
         # Maturity.
         if re.search(r"\bmatur", text, re.I):
@@ -487,11 +594,15 @@ class _Reader:
             r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",
             text[: 400],
             re.I,
-        ) and not re.search(r"\b(?:press\s+release|announc\w+|priced|pricing)\b", text[:200], re.I):
+        ) and not re.search(r"\b(?:press\s+release|announc\w+|priced|pricing)\b", text[:200], re.I) or m and dates[0][1][0] <= 5 \
+                and target.kind != "convertible" and re.search(r"\b(?:borrowed|refinanc\w+|drew|obtained\s+a\s+loan)\b", text[:400], re.I):
             target.set("issue_date", dates[0][0], ev)
             return
         for iso, (a, _) in dates:
             before = text[max(0, a - 80) : a]
+            if target.kind != "convertible" and re.search(r"\b(?:signed|executed|dated|entered\s+into)\s+(?:on|as\s+of)\s*$", before, re.I):
+                target.set("issue_date", iso, ev)  # "a Master Loan Agreement signed on August 7, 2024"
+                return
             if re.search(r"(?:expected\s+to\s+close|will\s+close|closing(?:\s+date)?(?:\s+is\s+expected(?:\s+to\s+(?:occur|take\s+place))?)?)\s+on\s*$", before, re.I) or (
                 # "closed its private placement of ... notes due 2031 on December 4, 2024"
                 re.search(r"\b(?:closed|completed|consummated)\b(?:[^.;]|\.(?=\d)){0,160}?\bon\s*$", before + " ", re.I)
@@ -517,10 +628,17 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
     if inst.option_included:
         values.pop("option_usd", None)
         inst.evidence.pop("option_usd", None)
+    if "rate_text" in values:
+        # A floating rate has no fixed coupon; a percent seen elsewhere is a reset or a hedge.
+        values.pop("coupon_pct", None)
     if inst.blank_coupon:
         for blankable in ("coupon_pct",):
             values.pop(blankable, None)
             inst.evidence.pop(blankable, None)
+    if "secured" not in values and inst.name_ev is not None and re.search(r"\bmortgages?\b", inst.name, re.I):
+        # A mortgage is a loan secured by real property; its name says so.
+        values["secured"] = True
+        inst.evidence["secured"] = inst.name_ev.model_copy(update={"field": "secured"})
     terms = {k for k in values if k not in {"maturity_year", "secured"}}
     mention_only = not terms
     if mention_only and inst.retiring_mentions == 0:

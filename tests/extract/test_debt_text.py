@@ -159,3 +159,38 @@ def test_closed_on_date_and_bought_back_notes() -> None:
     old = _one(found, maturity_year=2026)
     # "$48 million ... to buy back approximately $51 million in aggregate principal amount of ... notes due 2026"
     assert (old.mention_only, old.principal_usd) == (True, None)
+
+
+def test_10q_subheadings_scope_each_loan_and_name_it_by_its_defined_term(filing) -> None:
+    found = debt_from_text(filing("CLSK_10-Q_2025-02-06.htm"))
+    # "(the “Western Alliance Bank Credit Agreement”)"; "Pursuant to this agreement, the Company
+    # executed a promissory note in the amount of $7,000" is the same loan, not a second one.
+    aircraft = _one(found, name="Western Alliance Bank Credit Agreement")
+    assert (aircraft.principal_usd, aircraft.issue_date, aircraft.maturity_date) == (7_000_000, "2024-08-14", "2029-08-14")
+    assert (aircraft.coupon_pct, aircraft.rate_text, aircraft.secured) == (None, "SOFR + 3%", True)  # 6.75% is the swap's
+    # Under the "Mortgage - Corporate Office" sub-heading: no name in the paragraph, terms still its own.
+    mortgage = _one(found, name="Mortgage - Corporate Office")
+    assert (mortgage.issue_date, mortgage.coupon_pct, mortgage.secured) == ("2023-05-10", 10.0, True)
+    # A second equipment financing agreement, told apart by its lender, with its stated balance.
+    line = _one(found, principal_usd=1_000_000)
+    assert line.name == "Equipment financing agreement with Western Alliance Bank"
+    assert (line.outstanding_usd, line.outstanding_as_of, line.coupon_pct) == (1_000_000, "2024-12-31", None)
+    # The GRIID credit agreement is a loan CleanSpark made (a note receivable), not its debt.
+    assert not [i for i in found if i.issue_date == "2024-06-26"]
+
+
+def test_generic_note_reference_does_not_reach_the_convertible(filing) -> None:
+    found = debt_from_text(filing("RIOT_10-K_2025-02-27.htm"))
+    # "The note payable matures in December 2035" is the Block Mining note, not the 2030 Notes.
+    assert _one(found, coupon_pct=0.75).maturity_year == 2030
+    assert _one(found, coupon_pct=8.81).maturity_year == 2035
+    assert not [i for i in found if i.issue_date == "2019-01-28"]  # an exhibit index entry
+
+
+def test_run_in_headings_and_stated_balances_in_the_sample_note() -> None:
+    found = extract_debt(parse_path(_CORPUS / "CLSK_10-Q_2025-02-06_debt-note_sample.htm"))
+    coinbase = _one(found, xbrl_member="clsk:CoinbaseLineOfCreditMember")
+    assert (coinbase.principal_usd, coinbase.issue_date, coinbase.secured) == (50_000_000, "2024-08-07", True)
+    aircraft = _one(found, xbrl_member="clsk:WesternAllianceBankCreditAgreementMember")
+    # "Principal of $6,731 thousand was outstanding" beats the 6,644 carrying amount.
+    assert (aircraft.outstanding_usd, aircraft.carrying_value_usd) == (6_731_000, 6_644_000)
