@@ -400,41 +400,68 @@ def _chunk_table(
     if current:
         groups.append(current)
 
+    # Verify in one batch: a group whose rows did not add up as assumed is halved until it fits.
+    bodies = ["\n".join(prefix_lines + [row for _, row in group]) for group in groups]
+    pending = list(zip(groups, bodies, count(bodies)))
+    fitted: list[tuple[list[tuple[int, str]], str]] = []
+    while pending:
+        group, body, n = pending.pop(0)
+        if n <= max_tokens:
+            fitted.append((group, body))
+        elif len(group) > 1:
+            halves = [group[: len(group) // 2], group[len(group) // 2 :]]
+            hb = ["\n".join(prefix_lines + [row for _, row in h]) for h in halves]
+            pending[:0] = list(zip(halves, hb, count(hb)))
+        else:
+            ((i, row),) = group
+            words = row.split()
+            if len(words) >= 2:
+                halves_text = [" ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])]
+            elif len(row) > 1:  # one unbreakable run (a dotted leader): cut between characters
+                halves_text = [row[: len(row) // 2], row[len(row) // 2 :]]
+            else:
+                fitted.append((group, body))
+                continue
+            hb = ["\n".join(prefix_lines + [h]) for h in halves_text]
+            pending[:0] = [([(i, h)], b, c) for h, b, c in zip(halves_text, hb, count(hb))]
+
     out = []
-    for group in groups:
+    for group, body in fitted:
         first, last = group[0][0], group[-1][0]
         start = offsets[first]
         end = offsets[last + 1] if last + 1 < len(offsets) else table.end
-        body = "\n".join(prefix_lines + [row for _, row in group])
         out.append((start, max(end, start + 1), body))
     return out
 
 
 def _split_row(cells: Sequence[str], count: TokenCounter, budget: int) -> list[str]:
-    """A single row longer than the budget (a paragraph typeset as a table cell): cut between cells, then words."""
+    """A single row longer than the budget (a paragraph typeset as a table cell): cut between cells,
+    and inside an over-long cell between words. A short first cell (the row's label) is repeated at
+    the top of each continuation, so a value never loses its row header. " | " costs one token."""
     cells = [c.strip() for c in cells if c and c.strip()]
     counts = count(cells)
-    parts: list[str] = []
-    current: list[str] = []
-    used = 0
+    label, label_tokens = (cells[0], counts[0]) if len(cells) > 1 and counts[0] <= budget // 4 else ("", 0)
+    # (text, tokens, separator before it): whole cells, or the words of a cell too long to keep whole.
+    pieces: list[tuple[str, int, str]] = []
     for cell, n in zip(cells, counts):
-        if n > budget:
+        if n <= budget - label_tokens - 1:
+            pieces.append((cell, n, _CELL_SEP))
+        else:
             words = cell.split()
-            word_counts = count(words)
-            for w, wn in zip(words, word_counts):
-                if current and used + wn + 1 > budget:
-                    parts.append(" ".join(current))
-                    current, used = [], 0
-                current.append(w)
-                used += wn
-            continue
-        if current and used + n + 1 > budget:
-            parts.append(_CELL_SEP.join(current))
-            current, used = [], 0
-        current.append(cell)
-        used += n + 1  # "|" is a token
-    if current:
-        parts.append(_CELL_SEP.join(current))
+            pieces.extend((w, wn, _CELL_SEP if k == 0 else " ") for k, (w, wn) in enumerate(zip(words, count(words))))
+    parts: list[str] = []
+    text, used = "", 0
+    for piece, n, sep in pieces:
+        cost = n + (1 if text and sep == _CELL_SEP else 0)
+        if text and used + cost > budget:
+            parts.append(text)
+            text, used = (label, label_tokens) if label else ("", 0)
+            sep = _CELL_SEP
+            cost = n + (1 if text else 0)
+        text = f"{text}{sep}{piece}" if text else piece
+        used += cost
+    if text:
+        parts.append(text)
     return parts
 
 
