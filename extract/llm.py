@@ -317,7 +317,7 @@ def _spans(text: str) -> list[tuple[float, tuple[int, int]]]:
     for value, span in find_numbers(text):
         if not any(a <= span[0] < b for a, b in taken):
             found.append((value, span))
-    return found
+    return sorted(found, key=lambda item: item[1][0])
 
 
 def _readings(text: str) -> set[float]:

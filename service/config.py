@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    llm_timeout_s: float = Field(60.0, gt=0, description="Seconds before an LLM call is abandoned (rule-based results stand).")
+    llm_max_tokens: int = Field(512, gt=0, description="Most tokens the LLM may generate per call.")
     # The EDGAR watcher (service/watch.py).
     watch: bool = Field(False, description="Run the EDGAR watcher in the API's background (MINERLENS_WATCH=1).")
     watchlist: str | None = Field(None, description="'MARA,RIOT' or 'MARA:1507605,...'; default: the listed miners.")
