@@ -246,6 +246,7 @@ class Watcher:
         self.max_filing_attempts = max(1, max_filing_attempts)
         self.db = pipeline.db
         self._poll_lock = threading.Lock()  # one pass at a time (run() and an API "poll now")
+        self._stop: threading.Event | None = None
 
     # -- the hook for flags ----------------------------------------------------------------------
 
@@ -261,6 +262,8 @@ class Watcher:
         report = PollReport()
         with self._poll_lock:
             for company in self.watchlist:
+                if self._stop is not None and self._stop.is_set():
+                    break
                 try:
                     report.companies.append(self._poll_company(company))
                 except Exception as exc:  # a bug for one company must not stop the others
@@ -273,18 +276,22 @@ class Watcher:
         return report
 
     def run(self, interval_s: float, stop: threading.Event) -> None:
-        """Poll every `interval_s` seconds until `stop` is set (checked between companies' work
-        only at pass boundaries; a pass in flight completes its current filing)."""
+        """Poll every `interval_s` seconds until `stop` is set. A stop during a pass ends it after
+        the company in hand (a filing is never left half-recorded: see the module notes)."""
         if interval_s <= 0:
             raise ConfigError(f"watch interval must be positive, got {interval_s}")
-        while not stop.is_set():
-            try:
-                report = self.poll_once()
-                log.info("watch: pass done in %.1f s: %d filings ingested, %d failed", report.seconds,
-                         len(report.of_status("ingested")), len(report.of_status("failed")))
-            except Exception:  # poll_once does not raise; this guards the thread against the unforeseen
-                log.exception("watch: pass failed")
-            stop.wait(interval_s)
+        self._stop = stop
+        try:
+            while not stop.is_set():
+                try:
+                    report = self.poll_once()
+                    log.info("watch: pass done in %.1f s: %d filings ingested, %d failed", report.seconds,
+                             len(report.of_status("ingested")), len(report.of_status("failed")))
+                except Exception:  # poll_once does not raise; this guards the thread against the unforeseen
+                    log.exception("watch: pass failed")
+                stop.wait(interval_s)
+        finally:
+            self._stop = None
 
     def _poll_company(self, company: WatchedCompany) -> CompanyPoll:
         state = self.db.watch_state(company.cik) or {}

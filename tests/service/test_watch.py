@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest.edgar import EdgarClient, RateLimiter
-from ingest.errors import BadInput
+from ingest.errors import BadInput, ConfigError
 from service.config import Settings
 from service.index import Index
 from service.pipeline import Pipeline
@@ -272,3 +272,21 @@ def test_folder_watcher_moves_good_files_to_done_and_junk_to_failed_with_the_rea
         watcher.stop()
     assert done.exists() and not (inbox / staged.name).exists()
     assert debt(pipeline, "MARA")["0.00% convertible senior notes due 2030"][1].conversion_rate_per_1000 == 38.5902
+
+
+def test_run_polls_in_a_background_thread_until_stopped(server, pipeline, tmp_path):
+    import threading
+
+    stop = threading.Event()
+    watcher = Watcher(pipeline, make_client(server, tmp_path), [MARA, CLSK])
+    watcher.on_filing = lambda ticker, acc, results: stop.set()  # stop once the first filing is stored
+    thread = threading.Thread(target=watcher.run, args=(0.05, stop), daemon=True)
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive()
+    status = {s["ticker"]: s for s in watcher.status()}
+    assert status["MARA"]["last_accession"] == MARA_2030
+    assert status["CLSK"]["last_poll"] is None  # the stop came before CLSK's turn
+    assert pipeline.db.accession_statuses(MARA.cik)[MARA_2030]["status"] == "ingested"
+    with pytest.raises(ConfigError, match="watch interval must be positive, got 0"):
+        watcher.run(0, stop)
