@@ -7,18 +7,22 @@ never a stack trace: MinerlensError subclasses are mapped once, in `STATUS_BY_CO
 from __future__ import annotations
 
 import logging
+import threading
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.errors import BadInput, MinerlensError, TooLarge
 from service.answer import Answer
 from service.config import Settings, get_settings
+from service.market import market_inputs
 from service.pipeline import Pipeline
+from service.watch import build_watcher
 
 log = logging.getLogger("minerlens.api")
 
@@ -44,6 +48,14 @@ class AskRequest(BaseModel):
     ticker: str | None = Field(None, max_length=10)
 
 
+class MarketRequest(BaseModel):
+    as_of: str = Field(description="ISO date the prices are from.")
+    btc_price_usd: float | None = Field(None, gt=0)
+    share_prices: dict[str, float] = Field(default_factory=dict, description="Ticker -> USD per share.")
+    hashprice: float | None = Field(None, gt=0, description="USD per PH/s per day.")
+    source: str | None = None
+
+
 class SearchResult(BaseModel):
     document: str
     page: int | None
@@ -60,15 +72,20 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
+def current_pipeline(request: Request) -> Pipeline:
+    return request.app.state.pipeline
+
+
+# Module level: with postponed annotations FastAPI resolves these names in the module's globals.
+PipelineDep = Annotated[Pipeline, Depends(current_pipeline)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="minerlens", version="0.1.0", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.")
+    app = FastAPI(title="minerlens", version="0.1.0", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.",
+                  lifespan=watcher_lifespan)
     app.state.pipeline = Pipeline(settings)
-
-    def pipeline(request: Request) -> Pipeline:
-        return request.app.state.pipeline
-
-    PipelineDep = Annotated[Pipeline, Depends(pipeline)]
+    app.state.watcher = build_watcher(app.state.pipeline, settings) if settings.watch else None
 
     @app.exception_handler(MinerlensError)
     async def on_minerlens_error(_: Request, exc: MinerlensError) -> JSONResponse:
@@ -132,11 +149,55 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def company_debt(p: PipelineDep, ticker: str) -> dict:
         return p.debt_ledger(ticker)
 
+    @app.get("/screen")
+    def screen(p: PipelineDep) -> dict:
+        return {"companies": p.universe()}
+
+    @app.get("/companies/{ticker}/screen")
+    def company_screen(p: PipelineDep, ticker: str) -> dict:
+        return {"ticker": ticker.upper(), "periods": p.screen(ticker)}
+
+    @app.get("/flags")
+    def flags(p: PipelineDep, since: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}")] = None, ticker: str | None = None) -> dict:
+        return {"flags": p.flags(since=since, ticker=ticker)}
+
+    @app.post("/market")
+    def set_market(p: PipelineDep, body: MarketRequest) -> dict:
+        return p.set_market(market_inputs(**body.model_dump())).to_dict()
+
+    @app.get("/companies/{ticker}/maturities.png", response_class=Response)
+    def company_maturities(p: PipelineDep, ticker: str) -> Response:
+        return Response(p.maturity_wall(ticker), media_type="image/png")
+
+    @app.get("/maturities.png", response_class=Response)
+    def maturities(p: PipelineDep) -> Response:
+        return Response(p.maturity_wall(), media_type="image/png")
+
+    @app.get("/watch/status")
+    def watch_status(request: Request) -> dict:
+        watcher = request.app.state.watcher
+        return {"enabled": watcher is not None, "companies": watcher.status() if watcher else []}
+
     @app.get("/companies/{ticker}/contracts")
     def company_contracts(p: PipelineDep, ticker: str) -> dict:
         return p.contracts(ticker)
 
     return app
+
+
+@asynccontextmanager
+async def watcher_lifespan(app: FastAPI):
+    """With MINERLENS_WATCH=1 the EDGAR watcher polls in a background thread for the server's life."""
+    watcher, stop = app.state.watcher, threading.Event()
+    thread = None
+    if watcher is not None:
+        interval = app.state.pipeline.settings.watch_interval_s
+        thread = threading.Thread(target=watcher.run, args=(interval, stop), name="edgar-watcher", daemon=True)
+        thread.start()
+    yield
+    stop.set()
+    if thread is not None:
+        thread.join(timeout=30)
 
 
 def search_result(hit) -> SearchResult:

@@ -6,6 +6,7 @@ Failures print one line to stderr and exit non-zero: 2 for bad input, 1 for anyt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -73,6 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ticker")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_contracts)
+
+    p = sub.add_parser("screen", help="the universe screen: one row per company, latest period")
+    p.add_argument("--ticker", help="one company's history instead")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_screen)
+
+    p = sub.add_parser("flags", help="new-leverage flags")
+    p.add_argument("--since", help="only flags raised on or after this date (YYYY-MM-DD)")
+    p.add_argument("--ticker")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_flags)
+
+    p = sub.add_parser("market", help="load market inputs (BTC price, share prices, hashprice) from a CSV file")
+    p.add_argument("csv", type=Path)
+    p.set_defaults(run=cmd_market)
+
+    p = sub.add_parser("watch", help="watch EDGAR (and an inbox folder) and ingest new filings")
+    p.add_argument("--once", action="store_true", help="poll once and exit")
+    p.add_argument("--interval", type=float, help="seconds between polls (default MINERLENS_WATCH_INTERVAL)")
+    p.add_argument("--since", help="backfill filings since this date (YYYY-MM-DD)")
+    p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("eval", help="score extraction against the gold labels")
     p.add_argument("rest", nargs=argparse.REMAINDER)
@@ -201,6 +223,71 @@ def _num(value, unit: str) -> str:
 
 def _usd(value) -> str:
     return f"${value:,.0f}" if value is not None else "-"
+
+
+def cmd_screen(args) -> int:
+    p = pipeline()
+    rows = p.screen(args.ticker) if args.ticker else p.universe()
+    if args.json:
+        print_json({"companies": rows} if not args.ticker else {"ticker": args.ticker.upper(), "periods": rows})
+        return 0
+    columns = ("total_debt_usd", "cash_usd", "net_debt_usd", "ebitda_ttm_usd", "net_debt_to_ebitda", "ebitda_interest_coverage", "maturities_12m_usd")
+    print(f"{'ticker':<6} {'period':<10} " + " ".join(f"{c:>20}" for c in columns))
+    for row in rows:
+        values = row.get("values", {})
+        print(f"{row['ticker']:<6} {row['period_end']:<10} " + " ".join(f"{_cell(values.get(c)):>20}" for c in columns))
+    return 0
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.2f}" if isinstance(value, float) and abs(value) < 1000 else f"{value:,.0f}"
+
+
+def cmd_flags(args) -> int:
+    flags = pipeline().flags(since=args.since, ticker=args.ticker)
+    if args.json:
+        print_json({"flags": flags})
+        return 0
+    for f in flags:
+        print(f"{f['raised_at'][:10]}  {f['ticker']:<5} {f['kind']:<28} {f.get('detail', {}).get('summary', f['key'])}")
+    print(f"{len(flags)} flags")
+    return 0
+
+
+def cmd_market(args) -> int:
+    from service.market import load_market_csv
+
+    market = pipeline().set_market(load_market_csv(args.csv))
+    print_json(market.to_dict())
+    return 0
+
+
+def cmd_watch(args) -> int:
+    import threading
+
+    from service.watch import FolderWatcher, build_watcher
+
+    p = pipeline()
+    watcher = build_watcher(p, p.settings, since=args.since)
+    inbox = FolderWatcher(p, p.settings.watch_inbox) if p.settings.watch_inbox else None
+    if args.once:
+        if inbox:
+            inbox.process_existing()
+        report = watcher.poll_once()
+        print_json(dataclasses.asdict(report))
+        return 0
+    stop = threading.Event()
+    if inbox:
+        inbox.start()
+    try:
+        watcher.run(args.interval or p.settings.watch_interval_s, stop)
+    finally:
+        stop.set()
+        if inbox:
+            inbox.stop()
+    return 0
 
 
 def cmd_eval(args) -> int:

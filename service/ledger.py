@@ -8,6 +8,7 @@ hidden, and outstanding principal is recorded as a history by its as-of date.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from extract.records import DebtInstrument
@@ -31,17 +32,20 @@ class LedgerInstrument:
 
     @property
     def kind(self) -> str:
-        return self.mentions[0].record.kind
+        """The latest specific kind: 'other' only when no source says more."""
+        kinds = [m.record.kind for m in sorted(self.mentions, key=lambda m: m.filed or "") if m.record.kind != "other"]
+        return kinds[-1] if kinds else "other"
 
     def accepts(self, record: DebtInstrument) -> bool:
-        """Same instrument when the member matches, or kind, coupon and maturity agree (None is a wildcard,
-        but at least one of coupon and maturity year must be known on both sides)."""
+        """Same instrument when the XBRL member matches, or when kind, terms and name agree. Filers rename
+        members between filings, so a different member only asks for stronger agreement of the terms."""
+        if any(_conflict(m.record, record) for m in self.mentions):
+            return False
         for m in self.mentions:
-            if record.xbrl_member and m.record.xbrl_member:
-                if record.xbrl_member == m.record.xbrl_member:
-                    return True
-                continue
-            if _same_kind(m.record.kind, record.kind) and _compatible(m.record, record):
+            members = (m.record.xbrl_member, record.xbrl_member)
+            if all(members) and members[0] == members[1]:
+                return True
+            if _same_kind(m.record.kind, record.kind) and _linked(m.record, record, strict=all(members)):
                 return True
         return False
 
@@ -61,7 +65,9 @@ class LedgerInstrument:
         outstanding = sorted(
             {(m.record.outstanding_as_of or m.filed or "", m.record.outstanding_usd, m.document) for m in ordered if m.record.outstanding_usd is not None}
         )
-        best_name = max((m.record for m in ordered if not m.record.mention_only), key=lambda r: len(r.name), default=ordered[-1].record).name
+        named = [m.record for m in ordered if not m.record.mention_only] or [ordered[-1].record]
+        # The fullest name the documents use; a name that starts with an amount is a description.
+        best_name = max(named, key=lambda r: (not r.name.lstrip().startswith("$"), len(r.name))).name
         return {
             "ticker": ordered[-1].record.ticker,
             "name": best_name,
@@ -88,29 +94,71 @@ def build_ledger(ticker: str, mentions: list[Mention]) -> dict:
             home = LedgerInstrument()
             instruments.append(home)
         home.mentions.append(mention)
+    instruments = _merge_linked(instruments)
     rows = [i.to_dict() for i in instruments]
     # Instruments only ever mentioned in passing stay listed, after the ones with terms.
     rows.sort(key=lambda r: (all(m["evidence"] == [] for m in r["mentions"]), -(r["principal_usd"] or 0)))
     return {"ticker": ticker.upper(), "instruments": rows}
 
 
+def _merge_linked(instruments: list[LedgerInstrument]) -> list[LedgerInstrument]:
+    """Greedy grouping depends on arrival order: a mention can land alone before the mention that
+    links it to a group arrives. Merge groups that one of their mentions links, until none does."""
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(instruments):
+            for b in instruments[i + 1 :]:
+                if all(a.accepts(m.record) for m in b.mentions):
+                    a.mentions.extend(b.mentions)
+                    instruments.remove(b)
+                    merged = True
+                    break
+            if merged:
+                break
+    return instruments
+
+
 def _same_kind(a: str, b: str) -> bool:
     return a == b or "other" in (a, b)
 
 
-def _compatible(a: DebtInstrument, b: DebtInstrument) -> bool:
-    known = 0
-    for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year)):
-        if x is not None and y is not None:
-            if abs(float(x) - float(y)) > 1e-9:
-                return False
-            known += 1
-    if a.maturity_date and b.maturity_date and a.maturity_date != b.maturity_date:
-        return False
-    if known:
+def _conflict(a: DebtInstrument, b: DebtInstrument) -> bool:
+    """Terms that cannot belong to one instrument: another coupon, maturity or size."""
+    for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year), (a.maturity_date, b.maturity_date)):
+        if x is not None and y is not None and x != y:
+            return True
+    return _far_apart(a.principal_usd, b.principal_usd)
+
+
+def _linked(a: DebtInstrument, b: DebtInstrument, *, strict: bool = False) -> bool:
+    agree = sum(
+        1 for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year)) if x is not None and x == y
+    )
+    if agree >= (2 if strict else 1):
         return True
-    # Facilities rarely state a coupon or a maturity: match them by their commitment instead.
-    return a.principal_usd is not None and a.principal_usd == b.principal_usd
+    # Facilities and loans rarely state a coupon and a maturity together: their names and
+    # commitments identify them ("Coinbase line of credit" in a 10-Q and in a release).
+    if a.principal_usd is not None and a.principal_usd == b.principal_usd:
+        return True
+    words_a, words_b = _distinctive_words(a.name), _distinctive_words(b.name)
+    return bool(words_a and words_b) and len(words_a & words_b) / min(len(words_a), len(words_b)) >= 0.5
+
+
+# Words every debt name uses: they say what kind of debt it is, not which one.
+GENERIC_WORDS = frozenset(
+    "the a an of and with for due to in by notes note senior secured unsecured convertible credit facility facilities "
+    "agreement agreements loan loans line lines revolving term financing arrangement master equipment promissory "
+    "payable debt borrowings thousand million billion inc llc corp company".split()
+)
+
+
+def _distinctive_words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", name.lower()) if w not in GENERIC_WORDS and len(w) > 2}
+
+
+def _far_apart(x: float | None, y: float | None) -> bool:
+    return x is not None and y is not None and max(x, y) > 1.5 * max(min(x, y), 1.0)
 
 
 def _norm(value):

@@ -22,7 +22,11 @@ from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
 from ingest.types import Document
 from service.answer import Answer, Answerer
 from service.config import Settings
+from service.charts import maturity_wall_png
 from service.contracts import build_contracts
+from service.flags import list_flags, raise_flags
+from service.market import MarketInputs, load_market_inputs, save_market_inputs
+from service.screen import company_screen, universe_screen
 from service.db import Database
 from service.index import Embedder, Index
 from service.ledger import Mention, build_ledger
@@ -38,6 +42,7 @@ class IngestResult:
     chunks: int = 0
     debt_instruments: int = 0
     hpc_contracts: int = 0
+    flags: int = 0  # new-leverage flags this document raised
     seconds: float = 0.0
     error: str | None = None
     error_code: str | None = None
@@ -130,6 +135,7 @@ class Pipeline:
         self.db.save_document(doc, chunks)
         # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
         self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
+        flags = self.refresh_flags(doc.filing.ticker) if doc.filing.ticker else []
         return IngestResult(
             filename,
             "ingested",
@@ -139,6 +145,7 @@ class Pipeline:
             chunks=len(chunks),
             debt_instruments=len(extraction.debt_instruments),
             hpc_contracts=len(extraction.hpc_contracts),
+            flags=len(flags),
             seconds=time.perf_counter() - started,
         )
 
@@ -169,6 +176,35 @@ class Pipeline:
         if not mentions and not self.db.list_documents(ticker=ticker.upper()):
             raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
         return build_ledger(ticker, mentions)
+
+    def tickers(self) -> list[str]:
+        return sorted({d["ticker"] for d in self.db.list_documents() if d["ticker"]})
+
+    def screen(self, ticker: str) -> list[dict]:
+        return company_screen(self.db, self.debt_ledger(ticker), ticker.upper(), load_market_inputs(self.db))
+
+    def universe(self) -> list[dict]:
+        ledgers = {t: build_ledger(t, self.debt_mentions(t)) for t in self.tickers()}
+        return universe_screen(self.db, ledgers, load_market_inputs(self.db))
+
+    def refresh_flags(self, ticker: str) -> list[dict]:
+        """Raise the flags the company's current ledger and screen call for; returns only new ones."""
+        ledger = build_ledger(ticker, self.debt_mentions(ticker))
+        rows = company_screen(self.db, ledger, ticker.upper(), load_market_inputs(self.db))
+        return raise_flags(self.db, ticker.upper(), ledger, rows, self.settings)
+
+    def flags(self, since: str | None = None, ticker: str | None = None) -> list[dict]:
+        return list_flags(self.db, since=since, ticker=ticker.upper() if ticker else None)
+
+    def set_market(self, market: MarketInputs) -> MarketInputs:
+        save_market_inputs(self.db, market)
+        return market
+
+    def maturity_wall(self, ticker: str | None = None) -> bytes:
+        if ticker:
+            return maturity_wall_png({ticker.upper(): self.debt_ledger(ticker)}, title=f"{ticker.upper()} maturity wall")
+        ledgers = {t: build_ledger(t, self.debt_mentions(t)) for t in self.tickers()}
+        return maturity_wall_png(ledgers, title="Maturity wall, all companies")
 
     def contracts(self, ticker: str) -> dict:
         rows = self.db.hpc_mentions(ticker=ticker.upper())

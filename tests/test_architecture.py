@@ -24,6 +24,9 @@ OWNER = {
     "fastapi": "service/api.py",
     "starlette": "service/api.py",
     "uvicorn": "service/cli.py",
+    "matplotlib": "service/charts.py",
+    "httpx": "ingest/edgar.py",
+    "watchdog": "service/watch.py",
     "langchain_core": "extract/llm.py",
     "langchain_openai": "extract/llm.py",
 }

@@ -51,3 +51,14 @@ def test_two_mara_issues_stay_apart():
     assert by_year[2030]["conversion_rate_per_1000"] == 38.5902
     assert by_year[2031]["conversion_rate_per_1000"] == 28.9159
     assert by_year[2031]["principal_usd"] == 850_000_000
+
+
+def test_outstanding_principal_is_tracked_across_two_10qs():
+    ledger = build_ledger("CLSK", mentions("CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm"))
+    trinity = [i for i in ledger["instruments"] if "Trinity" in i["name"]]
+    assert len(trinity) == 1  # one loan, although the two filings name its XBRL member differently
+    history = [(h["as_of"], h["outstanding_usd"]) for h in trinity[0]["outstanding_history"]]
+    assert history == [("2024-03-31", 8_585_000), ("2024-12-31", 3_449_000)]
+    assert trinity[0]["outstanding_usd"] == 3_449_000
+    marquee = next(i for i in ledger["instruments"] if "Marquee" in i["name"])
+    assert [h["outstanding_usd"] for h in marquee["outstanding_history"]] == [1_503_000, 1_143_000]
