@@ -465,7 +465,11 @@ def build_watcher(pipeline: Pipeline, settings: Settings, *, since: str | None =
     if settings.sec_user_agent:
         environ["MINERLENS_SEC_USER_AGENT"] = settings.sec_user_agent
     client = EdgarClient.from_env(cache_dir=settings.data_dir / "sec-cache", environ=environ)
-    return Watcher(pipeline, client, parse_watchlist(settings.watchlist), since=since)
+    watcher = Watcher(pipeline, client, parse_watchlist(settings.watchlist), since=since)
+    # Flags are raised during ingest; raising them again here (idempotent) covers a crash between
+    # storing a filing and flagging it, since the re-ingest then finds the bytes unchanged.
+    watcher.on_filing = lambda ticker, accession, results: pipeline.refresh_flags(ticker)
+    return watcher
 
 
 # --- the folder watcher ----------------------------------------------------------------------------
