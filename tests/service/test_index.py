@@ -201,3 +201,35 @@ def test_the_keyword_index_is_saved_and_reloaded_only_while_it_matches(tmp_path,
     assert fresh.search("SOFR", k=4)[0].keyword_rank is None  # the old wording is gone from BM25
     assert fresh.search("term loan wording", k=1)[0].chunk_id == CHUNKS[3].chunk_id
     assert fresh.bm25_source == "built"
+
+
+def test_rows_stay_aligned_through_growth_replacement_and_deletion(tmp_path, embedder):
+    rng = np.random.default_rng(7)
+    idx = Index(tmp_path, embedder, ChunkConfig())
+    given: dict[str, np.ndarray] = {}
+    for d in range(3):  # 3 x 600 rows: past the initial buffer capacity of 1024
+        batch = [chunk(f"DOC{d}_10-Q_2025-0{d + 1}-15.htm", i, f"filler row {i} of document {d}", f"T{d}", "10-Q", f"2025-0{d + 1}-15")
+                 for i in range(600)]
+        vectors = rng.standard_normal((600, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        before = idx._mirror
+        idx.add(batch, vectors)
+        assert before.n == 600 * d and before.vectors.shape[0] == 600 * d  # a held snapshot never changes
+        given.update({c.chunk_id: v for c, v in zip(batch, vectors)})
+    assert idx.count() == 1800
+    idx.delete_document(chunk("DOC1_10-Q_2025-02-15.htm", 0, "", "", "", "").doc_sha256)
+    replacement = chunk("DOC2_10-Q_2025-03-15.htm", 5, "filler row 5 of document 2, restated", "T2", "10-Q", "2025-03-15")
+    idx.add([replacement], given[replacement.chunk_id][None, :])
+    mirror = idx._mirror
+    assert mirror.n == idx.count() == 1200
+    for row in range(0, mirror.n, 37):
+        cid = mirror.ids[row]
+        assert mirror.rows[row]["chunk_id"] == cid
+        assert np.array_equal(mirror.vectors[row], given[cid])
+        assert idx._tickers.code[mirror.rows[row]["ticker"]] == mirror.ticker[row]
+    assert {h.ticker for h in idx.search("filler row", k=50, ticker="T1")} == set()
+    assert {h.filed for h in idx.search("filler row", k=50, date_from="2025-03-01")} == {"2025-03-15"}
+    # Random vectors make the dense side arbitrary here: the keyword side must find the new text.
+    (restated,) = [h for h in idx.search("restated", k=10) if h.keyword_rank == 1]
+    assert restated.chunk_id == replacement.chunk_id and restated.text.endswith("restated")
+    assert Index(tmp_path, embedder, ChunkConfig()).count() == 1200
