@@ -1,51 +1,83 @@
 """Answers with citations: structured records first, retrieved passages second, refusal otherwise.
 
-Without an LLM the answer is extractive: the value of a debt term as extracted (with the quote
-that states it), or the best supporting sentences of the retrieved passages. A citation can only
-point at evidence that was actually used: a record's own evidence, or a retrieved chunk.
+Order of trust, for an analyst who has been burnt by confident wrong answers:
+
+1. Structure. A debt term from the ledger, a metric from the screen, a ranking or a sum across
+   companies, a history over periods, a contract history. Every number is computed here, in code,
+   from stored values, and every input is cited with the quote that states it.
+2. Passages. When structure has no answer, hybrid retrieval with the filters the question implies
+   (company, form, period) and the sentences that best match it, quoted.
+3. Refusal. A company with no documents, a term no document states, a period not on record, a
+   forecast, a question outside the domain: `insufficient_evidence: true`, no citations.
+
+A citation only ever points at evidence the answer was built from: a record's own evidence for the
+values used, or the retrieved chunk a quoted sentence came from. With an LLM configured, passage
+answers are rewritten by `extract.llm.llm_synthesize` over the same numbered evidence; citations it
+invents are dropped and numbers no evidence states are flagged in `data`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from extract.records import DebtInstrument, Evidence
-from ingest.companies import lookup
+from extract.records import Evidence
+from ingest.errors import MinerlensError
+from service.contracts import counterparty_key
+from service.question import Question, content_terms, understand
+from service.screen import outstanding_instruments
 
-# What the question asks for, by the words analysts use. Order matters: the first match wins,
-# so the more specific phrases ("conversion price") come before the general ones ("price").
-FIELD_WORDS: list[tuple[str, tuple[str, ...]]] = [
-    ("conversion_rate_per_1000", ("conversion rate", "shares per $1,000", "shares per 1,000", "conversion ratio")),
-    ("conversion_price_usd", ("conversion price", "convert at", "strike")),
-    ("option_usd", ("option to purchase", "additional notes", "greenshoe", "purchasers' option", "option")),
-    ("maturity_date", ("mature", "maturity", "due when", "when due")),
-    ("coupon_pct", ("coupon", "interest rate", "bear interest", "rate of interest")),
-    ("outstanding_usd", ("outstanding",)),
-    ("principal_usd", ("principal", "how much", "size of", "aggregate amount", "raise", "raised")),
-]
-
-FIELD_UNITS = {
-    "conversion_rate_per_1000": lambda v: f"{v:g} shares per $1,000 principal amount",
-    "conversion_price_usd": lambda v: f"approximately ${v:,.4g} per share" if v < 1000 else f"${v:,.2f} per share",
-    "option_usd": lambda v: f"${v:,.0f}",
-    "maturity_date": lambda v: str(v),
-    "coupon_pct": lambda v: f"{v:.2f}%",
-    "outstanding_usd": lambda v: f"${v:,.0f}",
-    "principal_usd": lambda v: f"${v:,.0f}",
+FIELD_LABELS = {
+    "conversion_rate_per_1000": "initial conversion rate",
+    "conversion_price_usd": "initial conversion price",
+    "option_usd": "initial purchasers' option",
+    "carrying_value_usd": "carrying value",
+    "maturity_date": "maturity",
+    "issue_date": "issue date",
+    "coupon_pct": "interest rate",
+    "secured": "security",
+    "outstanding_usd": "principal outstanding",
+    "principal_usd": "principal amount",
+    "rate_text": "interest rate",
 }
 
-STOPWORDS = frozenset(
-    "a an and are as at be by did do does for from has have how i in is it its of on or that the their "
-    "there this to was were what when where which who will with would what's whats about any".split()
-)
+METRIC_LABELS = {
+    "net_debt_to_ebitda": "net debt / EBITDA (net leverage)",
+    "ebitda_interest_coverage": "EBITDA / interest expense (coverage)",
+    "ebit_interest_coverage": "EBIT / interest expense",
+    "maturities_12m_to_cash": "maturities within 12 months / cash",
+    "maturities_12m_usd": "debt maturing within 12 months",
+    "maturities_24m_usd": "debt maturing within 24 months",
+    "shares_issuable_on_conversion": "shares issuable on conversion",
+    "maturity_ladder": "maturity ladder",
+    "net_debt_usd": "net debt",
+    "ebitda_ttm_usd": "EBITDA (TTM, GAAP-derived)",
+    "interest_expense_ttm_usd": "interest expense (TTM)",
+    "operating_income_ttm_usd": "operating income (TTM)",
+    "depreciation_amortization_ttm_usd": "depreciation and amortization (TTM)",
+    "total_debt_usd": "total debt",
+    "cash_usd": "cash and cash equivalents",
+    "btc_holdings": "bitcoin holdings",
+}
+# Words a sentence stating each term contains.
+FIELD_CUES = {
+    "coupon_pct": ("interest", "per annum", "rate"),
+    "conversion_rate_per_1000": ("conversion rate",),
+    "conversion_price_usd": ("conversion price",),
+    "maturity_date": ("matur", "due "),
+    "principal_usd": ("principal amount", "aggregate", "up to $"),
+    "secured": ("secured", "collateral"),
+    "outstanding_usd": ("outstanding",),
+    "issue_date": ("entered into", "issued", "closed", "dated as of"),
+    "option_usd": ("option",),
+    "carrying_value_usd": ("carrying", "net of"),
+}
+RATIO_METRICS = ("net_debt_to_ebitda", "ebitda_interest_coverage", "ebit_interest_coverage", "maturities_12m_to_cash")
 SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"])|\n+")
-WORD = re.compile(r"[a-z0-9][a-z0-9.,%$]*[a-z0-9%]|[a-z0-9]")
-COUPON = re.compile(r"(\d{1,2}(?:\.\d{1,4})?)\s?%")
-YEAR = re.compile(r"\b(20[2-6]\d)\b")
+PASSAGE_THRESHOLD = 0.34  # share of the question's salient words a quoted sentence must contain
 
 
 class Answer(BaseModel):
@@ -53,122 +85,653 @@ class Answer(BaseModel):
     answer: str
     citations: list[Evidence] = Field(default_factory=list)
     insufficient_evidence: bool = False
-    kind: str = "passage"  # lookup | passage | refusal
+    kind: str = "passage"  # lookup | metric | comparison | passage | refusal
     data: dict[str, Any] | None = None
 
 
-@dataclass
-class Question:
-    text: str
-    ticker: str | None
-    field: str | None
-    coupon_pct: float | None
-    maturity_year: int | None
-    terms: list[str]
+class Sources:
+    """The stored records one question may read, each loaded at most once per question: a
+    ranking across companies reads every ledger once, and nothing here loads a model."""
+
+    def __init__(
+        self,
+        tickers: Callable[[], list[str]],
+        ledger: Callable[[str], dict],
+        screen: Callable[[str, dict], list[dict]],
+        contracts: Callable[[str], dict],
+        search: Callable[..., list],
+    ) -> None:
+        self._tickers, self._ledger, self._screen, self._contracts, self.search = tickers, ledger, screen, contracts, search
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def _cached(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
+        if (kind, key) not in self._cache:
+            self._cache[(kind, key)] = load()
+        return self._cache[(kind, key)]
+
+    def tickers(self) -> list[str]:
+        return self._cached("tickers", "", self._tickers)
+
+    def ledger(self, ticker: str) -> dict:
+        return self._cached("ledger", ticker, lambda: self._ledger(ticker))
+
+    def screen(self, ticker: str) -> list[dict]:
+        return self._cached("screen", ticker, lambda: self._screen(ticker, self.ledger(ticker)))
+
+    def contracts(self, ticker: str) -> dict:
+        return self._cached("contracts", ticker, lambda: self._contracts(ticker))
 
 
-def understand(question: str, ticker: str | None = None) -> Question:
-    lowered = question.lower()
-    field = next((name for name, words in FIELD_WORDS if any(w in lowered for w in words)), None)
-    coupon = COUPON.search(question)
-    years = [int(y) for y in YEAR.findall(question)]
-    return Question(
-        text=question,
-        ticker=(ticker or find_ticker(question)),
-        field=field,
-        coupon_pct=float(coupon.group(1)) if coupon else None,
-        maturity_year=max(years) if years else None,
-        terms=content_terms(question),
-    )
-
-
-def find_ticker(question: str) -> str | None:
-    """The first company the question names, by ticker, current name or former name."""
-    words = re.findall(r"[A-Za-z0-9&.\-]+", question.replace("’s", "").replace("'s", ""))
-    for size in (3, 2, 1):  # longest names first: "Marathon Digital" before "Marathon"
-        for i in range(len(words) - size + 1):
-            phrase = " ".join(words[i : i + size])
-            if size == 1 and (phrase.lower() in STOPWORDS or (len(phrase) < 3)):
-                continue
-            company = lookup(phrase)
-            if company is not None:
-                return company.ticker
-    return None
-
-
-def content_terms(text: str) -> list[str]:
-    return [w for w in WORD.findall(text.lower()) if w not in STOPWORDS]
+def refusal(q: Question, reason: str, data: dict | None = None) -> Answer:
+    return Answer(question=q.text, answer=f"Insufficient evidence: {reason}", insufficient_evidence=True, kind="refusal", data=data)
 
 
 class Answerer:
-    """Answers over the stored debt records and the index. `search` is the index's search method."""
-
-    def __init__(self, debt_mentions, search) -> None:
-        self._debt_mentions = debt_mentions
-        self._search = search
+    def __init__(self, sources: Sources, settings: Any = None) -> None:
+        self.sources = sources
+        self.settings = settings
 
     def ask(self, question: str, ticker: str | None = None) -> Answer:
         q = understand(question, ticker)
-        return self._from_records(q) or self._from_passages(q)
+        if q.speculative:
+            return refusal(q, "filings state what was agreed and reported; they do not support forecasts or advice.")
+        if not q.in_domain:
+            return refusal(q, "the question is outside what the stored filings cover (listed Bitcoin miners' debt, figures and AI/HPC contracts).")
+        known = set(self.sources.tickers())
+        unknown = [t for t in q.tickers if t not in known]
+        if unknown and len(unknown) == len(q.tickers):
+            return refusal(q, f"no documents on record for {', '.join(unknown)}.", {"tickers_without_documents": unknown})
+        q.tickers = [t for t in q.tickers if t in known]
+        for handler in (self._contracts, self._series, self._maturing, self._comparison, self._lookup, self._metric):
+            answer = handler(q)
+            if answer is not None:
+                if unknown and not answer.insufficient_evidence:
+                    answer.answer += f" No documents on record for {', '.join(unknown)}."
+                    answer.data = {**(answer.data or {}), "tickers_without_documents": unknown}
+                return answer
+        return self._from_passages(q)
 
-    # -- structured -----------------------------------------------------------------------------
+    # -- debt terms -----------------------------------------------------------------------------
 
-    def _from_records(self, q: Question) -> Answer | None:
-        if q.field is None or q.ticker is None:
+    def _lookup(self, q: Question) -> Answer | None:
+        if q.field is None or q.ticker is None or q.ranking:
             return None
-        candidates = [r for r in self._debt_mentions(q.ticker) if _matches(r["record"], q)]
-        best: tuple[DebtInstrument, dict] | None = None
-        for row in candidates:
-            record = row["record"]
-            value = getattr(record, q.field)
-            if q.field == "maturity_date" and value is None:
-                continue
-            if value is None or not _evidence_for(record, q.field):
-                continue
-            if best is None or _specificity(record, q) > _specificity(best[0], q):
-                best = (record, row)
-        if best is None:
+        instruments = resolve_instruments(self.sources.ledger(q.ticker)["instruments"], q)
+        if instruments is None:
+            return None  # the question names an instrument the ledger does not know: try passages
+        if not instruments:
+            return refusal(q, f"no debt instrument of {q.ticker} matching the question is on record.")
+        field = q.field
+        stated = [(inst, field_value(inst, field, q.period_end)) for inst in instruments]
+        stated = [(inst, v) for inst, v in stated if v[0] is not None]
+        if not stated:
+            names = "; ".join(i["name"] for i in instruments[:3])
+            passage = self._field_passage(q, instruments[0])
+            if passage is not None:
+                return passage
+            return refusal(q, f"no stored document states the {FIELD_LABELS[field]} of {names} ({q.ticker}).",
+                           {"ticker": q.ticker, "instruments": [i["name"] for i in instruments], "field": field})
+        rows, citations, lines = [], [], []
+        for inst, (value, used_field, evidence, as_of) in stated[:5]:
+            text = format_field(used_field, value)
+            suffix = f" as of {as_of}" if as_of else ""
+            lines.append(f"{inst['name']} ({q.ticker}): {FIELD_LABELS[used_field]} is {text}{suffix}.")
+            conflict = next((c for c in inst.get("conflicts", []) if c["field"] == used_field), None)
+            if conflict:
+                others = [v for v in conflict["values"] if not same_value(v["value"], value)]
+                if others:
+                    lines.append("Other filings state " + "; ".join(f"{format_field(used_field, v['value'])} ({v['document']})" for v in others)
+                                 + f"; the latest filing's value is used.")
+                    evidence = evidence + [e for v in others for e in field_evidence(inst, used_field, v["document"])]
+            citations.extend(evidence)
+            rows.append({"ticker": q.ticker, "instrument": inst["name"], "field": used_field, "value": value,
+                         "as_of": as_of, "documents": sorted({e.document for e in evidence})})
+        if len(stated) > 1:
+            lines.insert(0, f"{len(stated)} instruments of {q.ticker} match; each is listed.")
+        first = rows[0]
+        data = {**first, "document": first["documents"][0] if first["documents"] else None, "rows": rows}
+        return Answer(question=q.text, answer=" ".join(lines), citations=dedupe(citations), kind="lookup", data=data)
+
+    def _field_passage(self, q: Question, inst: dict) -> Answer | None:
+        """The ledger lacks the term: a retrieved sentence may still state it, but only one that
+        names both the term and the instrument is quoted (anything looser answers another question)."""
+        cues = FIELD_CUES.get(q.field or "", ())
+        names = identifying_words(inst) | set(q.instrument.words)
+        for hit in self.retrieve(q, 8):
+            for sentence in SENTENCE_END.split(hit.text):
+                sentence = " ".join(sentence.split())
+                low = sentence.lower()
+                if 20 <= len(sentence) <= 600 and any(c in low for c in cues) and any(n in low for n in names) and re.search(r"\d", sentence):
+                    citation = Evidence(document=hit.document, locator=locator(hit), quote=sentence)
+                    return self._synthesize(Answer(
+                        question=q.text, answer=f"Not in the structured records of {inst['name']} ({q.ticker}); the filing says: “{sentence}”",
+                        citations=[citation], kind="passage",
+                        data={"ticker": q.ticker, "instrument": inst["name"], "field": q.field, "document": hit.document, "chunk_id": hit.chunk_id}))
+        return None
+
+    # -- company metrics ------------------------------------------------------------------------
+
+    def _metric(self, q: Question) -> Answer | None:
+        if q.metric is None or q.ticker is None:
             return None
-        record, row = best
-        value = getattr(record, q.field)
-        citations = _evidence_for(record, q.field)
-        text = f"{record.name} ({record.ticker}): {q.field.replace('_', ' ')} is {FIELD_UNITS[q.field](value)}."
-        return Answer(
-            question=q.text,
-            answer=text,
-            citations=citations,
-            kind="lookup",
-            data={"ticker": record.ticker, "instrument": record.name, "field": q.field, "value": value, "document": row["document"]},
-        )
+        rows = self.sources.screen(q.ticker)
+        if not rows:
+            return refusal(q, f"no periodic figures (10-Q, 10-K or earnings release) of {q.ticker} are on record.")
+        row = pick_period(rows, q, q.metric)
+        if row is None:
+            return refusal(q, f"no {q.ticker} figures for the period ending {q.period_end} are on record "
+                              f"(periods on record: {', '.join(r['period_end'] for r in rows)}).",
+                           {"ticker": q.ticker, "periods": [r["period_end"] for r in rows]})
+        m = row["metrics"][q.metric]
+        label = METRIC_LABELS[q.metric]
+        citations = metric_evidence(m)
+        if m["value"] is None:
+            if m.get("note", "") and m["note"].startswith("not meaningful") and citations:
+                text = f"{q.ticker} {label} for the period ended {row['period_end']}: {m['note']}."
+                return Answer(question=q.text, answer=text, citations=citations, kind="metric",
+                              data={"ticker": q.ticker, "period_end": row["period_end"], "metric": q.metric, "value": None,
+                                    "note": m["note"], "inputs": input_rows(m)})
+            return refusal(q, f"{q.ticker} {label} for the period ended {row['period_end']} cannot be computed: {m.get('note')}.",
+                           {"ticker": q.ticker, "period_end": row["period_end"], "metric": q.metric, "note": m.get("note")})
+        text = f"{q.ticker} {label} for the period ended {row['period_end']} ({row.get('form') or 'filing'}): {format_metric(q.metric, m['value'])}."
+        text += explain_inputs(q.metric, m)
+        if m.get("note"):
+            text += f" Note: {m['note']}."
+        return Answer(question=q.text, answer=text, citations=citations, kind="metric",
+                      data={"ticker": q.ticker, "period_end": row["period_end"], "document": row.get("document"),
+                            "metric": q.metric, "value": m["value"], "note": m.get("note"), "inputs": input_rows(m)})
+
+    # -- histories ------------------------------------------------------------------------------
+
+    def _series(self, q: Question) -> Answer | None:
+        if not q.series or q.ticker is None or q.contracts:
+            return None
+        metric = q.metric or "total_debt_usd"
+        rows = self.sources.screen(q.ticker)
+        if q.period_year is not None:
+            # "over 2025": the year's periods, starting from the balance at the end of the year before.
+            start = f"{q.period_year - 1}-12-31"
+            rows = [r for r in rows if start <= r["period_end"] <= f"{q.period_year}-12-31"]
+        points = [(r, r["metrics"][metric]) for r in rows if r["metrics"][metric]["value"] is not None]
+        if len(points) < 2:
+            return refusal(q, f"fewer than two periods of {q.ticker} {METRIC_LABELS[metric]} are on record"
+                              + (f" for {q.period_year}" if q.period_year else "") + ", so no change can be stated.",
+                           {"ticker": q.ticker, "metric": metric, "periods": [r["period_end"] for r, _ in points]})
+        series = [{"period_end": r["period_end"], "form": r.get("form"), "document": r.get("document"), "value": m["value"]} for r, m in points]
+        parts = [f"{format_metric(metric, p['value'])} at {p['period_end']} ({p['form'] or 'filing'})" for p in series]
+        first, last = series[0]["value"], series[-1]["value"]
+        change = last - first
+        text = f"{q.ticker} {METRIC_LABELS[metric]}: " + " → ".join(parts) + f". Change {signed(metric, change)}"
+        text += f" ({change / abs(first):+.1%})." if first else "."
+        citations = dedupe([e for _, m in points for e in metric_evidence(m)])
+        return Answer(question=q.text, answer=text, citations=citations, kind="metric",
+                      data={"ticker": q.ticker, "metric": metric, "series": series, "change": change})
+
+    # -- sums of maturities ---------------------------------------------------------------------
+
+    def _maturing(self, q: Question) -> Answer | None:
+        if q.maturity_before is None and q.maturity_after is None:
+            return None
+        if q.field not in (None, "maturity_date", "principal_usd", "outstanding_usd") or q.metric not in (None, "total_debt_usd"):
+            return None
+        tickers = q.tickers or self.sources.tickers()
+        rows, citations, notes = [], [], []
+        for ticker in tickers:
+            instruments, left_out = outstanding_instruments(self.sources.ledger(ticker), None)
+            for inst in instruments:
+                year = maturity_year(inst)
+                if year is None or not in_bounds(year, q) or not kind_matches(inst, q):
+                    continue
+                twin = next((r for r in rows if r["ticker"] == ticker and r["amount_usd"] == inst["amount_usd"]
+                             and r["amount_basis"] == inst["amount_basis"] and str(r["maturity"])[:4] == str(year)), None)
+                if twin is not None:
+                    notes.append(f"{inst['name']} ({ticker}): same amount, date and maturity as {twin['instrument']}; counted once")
+                    continue
+                evidence = amount_evidence(inst) + maturity_evidence(inst)
+                if not evidence:
+                    notes.append(f"{inst['name']} ({ticker}): no quote for its amount; left out")
+                    continue
+                rows.append({"ticker": ticker, "instrument": inst["name"], "kind": inst["kind"], "amount_usd": inst["amount_usd"],
+                             "amount_basis": inst["amount_basis"], "maturity": inst.get("maturity_date") or year,
+                             "documents": sorted({e.document for e in evidence})})
+                citations.extend(evidence)
+        bound = describe_bounds(q)
+        what = "convertible notes" if q.instrument.kind == "convertible" else "debt"
+        if not rows:
+            scope = ", ".join(q.tickers) if q.tickers else "any company on record"
+            return refusal(q, f"no {what} of {scope} with a stated amount maturing {bound} is on record.",
+                           {"tickers": tickers, "maturity_before": q.maturity_before, "maturity_after": q.maturity_after})
+        rows.sort(key=lambda r: r["amount_usd"], reverse=not q.ascending)
+        total = sum(r["amount_usd"] for r in rows)
+        listed = "; ".join(f"{r['ticker']} {r['instrument']}: {money(r['amount_usd'])} ({r['amount_basis']}), matures {r['maturity']}" for r in rows)
+        if q.tickers and len(q.tickers) == 1:
+            text = f"{q.ticker} {what} maturing {bound}: {money(total)} in total. {listed}."
+            kind = "metric"
+        else:
+            text = f"{what.capitalize()} maturing {bound}, {'smallest' if q.ascending else 'largest'} first: {listed}. Total {money(total)}."
+            kind = "comparison"
+        return Answer(question=q.text, answer=text, citations=dedupe(citations), kind=kind,
+                      data={"rows": rows, "total_usd": total, "maturity_before": q.maturity_before, "maturity_after": q.maturity_after,
+                            "notes": notes})
+
+    # -- comparisons across companies -----------------------------------------------------------
+
+    def _comparison(self, q: Question) -> Answer | None:
+        if not q.ranking or q.contracts:
+            return None
+        tickers = q.tickers if len(q.tickers) > 1 else (q.tickers or self.sources.tickers())
+        if q.field is not None and q.field not in ("principal_usd", "maturity_date") or (q.instrument.kind and q.metric in (None, "total_debt_usd")):
+            return self._rank_instruments(q, tickers)
+        if q.metric is not None:
+            return self._rank_metric(q, tickers)
+        return None
+
+    def _rank_instruments(self, q: Question, tickers: list[str]) -> Answer | None:
+        field = q.field if q.field not in (None, "maturity_date") else "principal_usd"
+        rows, citations = [], []
+        for ticker in tickers:
+            for inst in self.sources.ledger(ticker)["instruments"]:
+                if not kind_matches(inst, q) or (q.instrument.coupon_pct is not None and inst.get("coupon_pct") != q.instrument.coupon_pct):
+                    continue
+                if all(not m["evidence"] for m in inst["mentions"]):
+                    continue
+                value, used, evidence, as_of = field_value(inst, field, None)
+                if value is None or not evidence or isinstance(value, (str, bool)):
+                    continue
+                rows.append({"ticker": ticker, "instrument": inst["name"], "kind": inst["kind"], field: value,
+                             "maturity": inst.get("maturity_date") or inst.get("maturity_year"),
+                             "documents": sorted({e.document for e in evidence})})
+                citations.extend(evidence)
+        if not rows:
+            return refusal(q, "no instrument on record matches the question with a stated value to rank by.")
+        rows.sort(key=lambda r: r[field], reverse=not q.ascending)
+        listed = "; ".join(f"{r['ticker']} {r['instrument']}: {format_field(field, r[field])}" + (f", matures {r['maturity']}" if r["maturity"] else "") for r in rows)
+        text = f"{FIELD_LABELS[field].capitalize()}, {'lowest' if q.ascending else 'highest'} first: {listed}."
+        return Answer(question=q.text, answer=text, citations=dedupe(citations), kind="comparison", data={"field": field, "rows": rows})
+
+    def _rank_metric(self, q: Question, tickers: list[str]) -> Answer:
+        rows, citations, missing = [], [], []
+        for ticker in tickers:
+            screen = self.sources.screen(ticker)
+            row = pick_period(screen, q, q.metric) if screen else None
+            m = row["metrics"][q.metric] if row else None
+            if m is None or m["value"] is None or isinstance(m["value"], (dict, list)):
+                missing.append(ticker)
+                continue
+            rows.append({"ticker": ticker, "period_end": row["period_end"], "value": m["value"], "document": row.get("document"),
+                         "inputs": input_rows(m)})
+            citations.extend(metric_evidence(m))
+        label = METRIC_LABELS[q.metric]
+        if not rows:
+            return refusal(q, f"no company on record has a computable {label}.", {"metric": q.metric, "without_value": missing})
+        rows.sort(key=lambda r: r["value"], reverse=not q.ascending)
+        listed = "; ".join(f"{r['ticker']} {format_metric(q.metric, r['value'])} (period ended {r['period_end']})" for r in rows)
+        text = f"{label.capitalize()}, {'lowest' if q.ascending else 'highest'} first: {listed}."
+        if missing:
+            text += f" Not computable from the filings on record: {', '.join(missing)}."
+        return Answer(question=q.text, answer=text, citations=dedupe(citations), kind="comparison",
+                      data={"metric": q.metric, "rows": rows, "without_value": missing})
+
+    # -- AI/HPC contracts -----------------------------------------------------------------------
+
+    def _contracts(self, q: Question) -> Answer | None:
+        if not q.contracts:
+            return None
+        tickers = q.tickers or self.sources.tickers()
+        wanted = set(q.instrument.words)
+        rows, citations = [], []
+        for ticker in tickers:
+            for history in self.sources.contracts(ticker)["contracts"]:
+                key = counterparty_key(history["counterparty"])
+                if wanted and not any(w in key.split() or w in key for w in wanted):
+                    continue
+                for deal in history["deals"]:
+                    evidence = [Evidence(**e) for s in deal["sources"] for e in s["evidence"]]
+                    if not evidence:
+                        continue
+                    rows.append({"ticker": ticker, "counterparty": deal["counterparty"], "site": deal.get("site"),
+                                 "capacity_mw": deal.get("capacity_mw"), "gpus": deal.get("gpus"), "term_months": deal.get("term_months"),
+                                 "total_contract_value_usd": deal.get("total_contract_value_usd"),
+                                 "annual_revenue_usd": deal.get("annual_revenue_usd"), "status": deal.get("status"),
+                                 "in_force": deal.get("in_force"), "documents": sorted({s["document"] for s in deal["sources"]})})
+                    citations.extend(evidence)
+        if not rows:
+            who = ", ".join(q.tickers) if q.tickers else "any company on record"
+            with_whom = f" with {', '.join(sorted(wanted))}" if wanted else ""
+            return refusal(q, f"no AI/HPC contract of {who}{with_whom} is on record.")
+        by_mw = bool(re.search(r"\b(mw|megawatt|capacity)\b", q.text, re.I))
+        sort_key = "capacity_mw" if by_mw else "total_contract_value_usd"
+        rows.sort(key=lambda r: (r[sort_key] or 0), reverse=not q.ascending)
+        text = "; ".join(describe_deal(r) for r in rows[:8])
+        in_force = [r for r in rows if r["in_force"] and r["total_contract_value_usd"]]
+        if q.total and in_force:
+            total = sum(r["total_contract_value_usd"] for r in in_force)
+            text += f". Contracts in force total {money(total)}"
+        kind = "comparison" if q.ranking or not q.tickers or len(q.tickers) > 1 else "lookup"
+        return Answer(question=q.text, answer=text + ".", citations=dedupe(citations), kind=kind, data={"rows": rows})
 
     # -- passages -------------------------------------------------------------------------------
 
+    def retrieve(self, q: Question, k: int = 8) -> list:
+        """Hybrid search with the filters the question implies: its one company, a form it names,
+        the year it spans."""
+        filters: dict[str, Any] = {}
+        if len(q.tickers) == 1:
+            filters["ticker"] = q.ticker
+        elif len(q.tickers) > 1:
+            filters["ticker"] = list(q.tickers)
+        if q.form:
+            filters["form"] = q.form
+        return self.sources.search(q.text, k=k, **filters)
+
     def _from_passages(self, q: Question, k: int = 8) -> Answer:
-        hits = self._search(q.text, k=k, ticker=q.ticker)
-        salient = [t for t in q.terms if not _names_company(t, q.ticker)]
+        hits = self.retrieve(q, k)
+        ignore = {t.lower() for t in q.tickers}
+        salient = [t for t in q.terms if t not in ignore and not t.isdigit() or (t.isdigit() and len(t) == 4)]
+        salient = [t for t in salient if t not in GENERIC_QUESTION_WORDS]
         scored: list[tuple[float, str, Any]] = []
         for rank, hit in enumerate(hits):
             for sentence in SENTENCE_END.split(hit.text):
-                sentence = sentence.strip()
-                if len(sentence) < 20:
+                sentence = " ".join(sentence.split())
+                if len(sentence) < 20 or len(sentence) > 900:
                     continue
                 words = set(content_terms(sentence))
-                overlap = sum(1 for t in salient if t in words)
+                overlap = sum(1 for t in salient if t in words or any(w.startswith(t[:5]) for w in words if len(t) >= 6))
                 if overlap == 0:
                     continue
                 has_number = bool(re.search(r"\d", sentence))
                 scored.append((overlap / max(len(salient), 1) + 0.1 * has_number - 0.02 * rank, sentence, hit))
         scored.sort(key=lambda s: s[0], reverse=True)
-        if not scored or scored[0][0] < 0.34:
-            return Answer(
-                question=q.text,
-                answer="Insufficient evidence: no retrieved passage supports an answer.",
-                insufficient_evidence=True,
-                kind="refusal",
-            )
-        chosen = scored[:2]
+        if not scored or scored[0][0] < PASSAGE_THRESHOLD:
+            return refusal(q, "no retrieved passage supports an answer.",
+                           {"retrieved": [h.document for h in hits[:5]]})
+        chosen = [scored[0]] + [s for s in scored[1:3] if s[0] >= PASSAGE_THRESHOLD and s[1] != scored[0][1]][:1]
         citations = [Evidence(document=hit.document, locator=locator(hit), quote=sentence) for _, sentence, hit in chosen]
-        return Answer(question=q.text, answer=" ".join(s for _, s, _ in chosen), citations=citations, kind="passage")
+        answer = Answer(question=q.text, answer=" ".join(f"“{s}”" for _, s, _ in chosen), citations=citations, kind="passage",
+                        data={"passages": [{"document": hit.document, "chunk_id": hit.chunk_id, "score": round(score, 3)} for score, _, hit in chosen]})
+        return self._synthesize(answer)
+
+    def _synthesize(self, answer: Answer) -> Answer:
+        """With an LLM configured, its answer over the same evidence; citations it invents dropped."""
+        if not self.settings or not getattr(self.settings, "llm_base_url", None):
+            return answer
+        from extract.llm import llm_synthesize
+
+        try:
+            synthesis = llm_synthesize(answer.question, answer.citations, self.settings)
+        except MinerlensError as exc:
+            answer.data = {**(answer.data or {}), "llm_error": exc.message}
+            return answer
+        if not synthesis.text or not synthesis.cited:
+            answer.data = {**(answer.data or {}), "llm_error": "the model cited no evidence; extractive answer kept"}
+            return answer
+        return answer.model_copy(update={
+            "answer": synthesis.text,
+            "citations": [answer.citations[i] for i in synthesis.cited],
+            "data": {**(answer.data or {}), "llm": True, "extractive_answer": answer.answer,
+                     "unsupported_numbers": synthesis.unsupported_numbers},
+        })
+
+
+GENERIC_QUESTION_WORDS = frozenset("company company's miner miners filing filings document say said state stated".split())
+
+
+# -- resolving instruments --------------------------------------------------------------------
+
+
+def resolve_instruments(instruments: list[dict], q: Question) -> list[dict] | None:
+    """The ledger instruments the question points at, best first. None when it names one by words
+    (a lender, a defined term) that no instrument's names contain."""
+    ref = q.instrument
+    candidates = []
+    for inst in instruments:
+        if ref.coupon_pct is not None and inst.get("coupon_pct") is not None and abs(inst["coupon_pct"] - ref.coupon_pct) > 1e-9:
+            continue
+        year = maturity_year(inst)
+        if ref.maturity_year is not None and year is not None and year != ref.maturity_year:
+            continue
+        if ref.maturity_year is not None and year is None and not ref.words:
+            continue
+        if not kind_matches(inst, q):
+            continue
+        if ref.amount_usd is not None and inst.get("principal_usd") and not same_value(inst["principal_usd"], ref.amount_usd):
+            continue
+        names = " ".join([inst["name"], *(m["name"] for m in inst["mentions"])]).lower()
+        quotes = " ".join(e["quote"] for m in inst["mentions"] for e in m["evidence"]).lower()
+        hits = sum(1 for w in ref.words if w in names) or 0.5 * sum(1 for w in ref.words if w in quotes)
+        score = 3 * hits + 2 * (ref.coupon_pct is not None and inst.get("coupon_pct") is not None) + 2 * (ref.maturity_year is not None and year is not None)
+        has_evidence = any(m["evidence"] for m in inst["mentions"])
+        candidates.append((score, has_evidence, hits, inst))
+    if ref.words:
+        named = [c for c in candidates if c[2] > 0]
+        if not named:
+            return None if candidates or not ref.empty else []
+        candidates = named
+    candidates = [c for c in candidates if c[1]] or candidates
+    if not candidates:
+        return []
+    best = max(c[0] for c in candidates)
+    return [c[3] for c in sorted(candidates, key=lambda c: -c[0]) if c[0] == best]
+
+
+def identifying_words(inst: dict) -> set[str]:
+    """Words that tell this instrument from the company's others: distinctive name words, its
+    stated size ("$100 million"), coupon and maturity year."""
+    from service.ledger import _distinctive_words  # the ledger's notion of a distinctive name word
+
+    words: set[str] = set()
+    for name in [inst["name"], *(m["name"] for m in inst["mentions"])]:
+        words |= _distinctive_words(name)
+    if inst.get("principal_usd"):
+        millions = inst["principal_usd"] / 1e6
+        words.add(f"${millions:,.0f} million" if millions < 1000 else f"${millions / 1000:g} billion")
+    if inst.get("coupon_pct") is not None:
+        words.add(f"{inst['coupon_pct']:.2f}%")
+    year = maturity_year(inst)
+    if year:
+        words.add(f"due {year}")
+    return {w.lower() for w in words}
+
+
+def kind_matches(inst: dict, q: Question) -> bool:
+    kind = q.instrument.kind
+    if kind is None:
+        return True
+    if kind == "convertible":
+        return inst["kind"] == "convertible"
+    if kind == "credit_facility":
+        return inst["kind"] in ("credit_facility", "term_loan", "other")
+    return inst["kind"] in (kind, "other")
+
+
+def maturity_year(inst: dict) -> int | None:
+    if inst.get("maturity_date"):
+        return int(str(inst["maturity_date"])[:4])
+    return inst.get("maturity_year")
+
+
+def in_bounds(year: int, q: Question) -> bool:
+    return (q.maturity_before is None or year < q.maturity_before) and (q.maturity_after is None or year > q.maturity_after)
+
+
+def describe_bounds(q: Question) -> str:
+    parts = []
+    if q.maturity_after is not None:
+        parts.append(f"after {q.maturity_after}")
+    if q.maturity_before is not None:
+        parts.append(f"before {q.maturity_before}")
+    return " and ".join(parts)
+
+
+# -- values and their evidence ----------------------------------------------------------------
+
+
+def field_evidence(inst: dict, field: str, document: str | None = None) -> list[Evidence]:
+    return [Evidence(**e) for m in inst["mentions"] if document is None or m["document"] == document
+            for e in m["evidence"] if e.get("field") == field]
+
+
+def field_value(inst: dict, field: str, period_end: str | None) -> tuple[Any, str, list[Evidence], str | None]:
+    """(value, the field it came from, the evidence stating it, as-of date) for one instrument.
+
+    A floating rate has no coupon: its rate text answers an interest-rate question. Outstanding
+    principal is the latest stated (or the one at the asked period end)."""
+    if field == "outstanding_usd":
+        history = inst.get("outstanding_history", [])
+        if period_end:
+            history = [h for h in history if h["as_of"] == period_end]
+        for h in reversed(history):
+            evidence = field_evidence(inst, "outstanding_usd", h["document"])
+            if evidence:
+                return h["outstanding_usd"], field, evidence, h["as_of"] or None
+        return None, field, [], None
+    if field == "coupon_pct" and inst.get("coupon_pct") is None and inst.get("rate_text"):
+        field = "rate_text"
+    if field == "maturity_date" and inst.get("maturity_date") is None and inst.get("maturity_year") is not None:
+        evidence = field_evidence(inst, "maturity_year") or field_evidence(inst, "maturity_date")
+        return (inst["maturity_year"], "maturity_date", evidence, None) if evidence else (None, field, [], None)
+    value = inst.get(field)
+    if value is None:
+        return None, field, [], None
+    evidence = field_evidence(inst, field)
+    conflict = next((c for c in inst.get("conflicts", []) if c["field"] == field), None)
+    if conflict:  # cite only the documents that state the value used
+        docs = {v["document"] for v in conflict["values"] if same_value(v["value"], value)}
+        evidence = [e for e in evidence if e.document in docs] or evidence
+    return (value, field, evidence, None) if evidence else (None, field, [], None)
+
+
+def amount_evidence(inst: dict) -> list[Evidence]:
+    basis = inst.get("amount_basis", "")
+    field = "outstanding_usd" if basis.startswith("outstanding") else "principal_usd"
+    return field_evidence(inst, field, inst.get("amount_document")) or field_evidence(inst, field)
+
+
+def maturity_evidence(inst: dict) -> list[Evidence]:
+    return (field_evidence(inst, "maturity_date") or field_evidence(inst, "maturity_year"))[:2]
+
+
+def metric_evidence(m: dict) -> list[Evidence]:
+    """Every quote behind a screen metric, down through the metrics it was derived from."""
+    out: list[Evidence] = []
+
+    def walk(inputs: list[dict]) -> None:
+        for i in inputs:
+            for e in i.get("evidence") or []:
+                out.append(Evidence(**{k: e.get(k) for k in ("field", "document", "locator", "quote")}))
+            walk(i.get("derived_from") or [])
+            walk(i.get("inputs") or [])
+
+    walk(m.get("inputs") or [])
+    return dedupe(out)
+
+
+def input_rows(m: dict) -> list[dict]:
+    """The metric's inputs as plain rows (name, value, document, period), nested ones flattened."""
+    rows: list[dict] = []
+
+    def walk(inputs: list[dict]) -> None:
+        for i in inputs:
+            if i.get("document") is not None or i.get("evidence"):
+                rows.append({k: i.get(k) for k in ("name", "value", "document", "period_end") if i.get(k) is not None})
+            walk(i.get("derived_from") or [])
+            walk(i.get("inputs") or [])
+
+    walk(m.get("inputs") or [])
+    return rows
+
+
+def explain_inputs(metric: str, m: dict) -> str:
+    rows = [r for r in input_rows(m) if isinstance(r.get("value"), (int, float))]
+    if metric in ("cash_usd", "total_debt_usd", "btc_holdings") or not rows:
+        return ""
+    shown = "; ".join(f"{r['name']}: {money(r['value']) if abs(r['value']) >= 1000 else r['value']:} ({r.get('document')})" for r in rows[:6])
+    return f" Inputs: {shown}."
+
+
+def pick_period(rows: list[dict], q: Question, metric: str | None = None) -> dict | None:
+    """The period asked; without one, the latest period whose figures give the metric (a later
+    8-K that states only cash must not hide the last 10-Q's leverage)."""
+    if q.period_end:
+        return next((r for r in rows if r["period_end"] == q.period_end), None)
+    if q.relative_period == "previous":
+        return rows[-2] if len(rows) > 1 else None
+    if metric:
+        for r in reversed(rows):
+            if r["metrics"][metric]["value"] is not None:
+                return r
+    return rows[-1]
+
+
+def dedupe(evidence: list[Evidence]) -> list[Evidence]:
+    seen, out = set(), []
+    for e in evidence:
+        key = (e.document, e.locator, e.quote)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    return a == b
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def money(value: float) -> str:
+    return f"-${abs(value):,.0f}" if value < 0 else f"${value:,.0f}"
+
+
+def signed(metric: str, value: float) -> str:
+    return ("+" if value >= 0 else "-") + format_metric(metric, abs(value))
+
+
+def format_field(field: str, value: Any) -> str:
+    if field == "conversion_rate_per_1000":
+        return f"{value:g} shares per $1,000 principal amount"
+    if field == "conversion_price_usd":
+        return f"approximately ${value:,.4g} per share" if value < 1000 else f"${value:,.2f} per share"
+    if field == "coupon_pct":
+        return f"{value:.2f}% per annum" if value else "0.00% (zero coupon)"
+    if field == "secured":
+        return "secured" if value else "unsecured"
+    if field in ("principal_usd", "option_usd", "outstanding_usd", "carrying_value_usd"):
+        return money(value)
+    return str(value)
+
+
+def format_metric(metric: str, value: Any) -> str:
+    if metric in RATIO_METRICS:
+        return f"{value:.2f}x"
+    if metric == "btc_holdings":
+        return f"{value:,.1f} BTC" if value % 1 else f"{value:,.0f} BTC"
+    if metric == "shares_issuable_on_conversion":
+        return f"{value:,.0f} shares"
+    if metric == "maturity_ladder":
+        return ", ".join(f"{year}: {money(amount)}" for year, amount in value.items())
+    return money(value)
+
+
+def describe_deal(r: dict) -> str:
+    bits = []
+    if r["capacity_mw"]:
+        bits.append(f"{r['capacity_mw']:g} MW")
+    if r["gpus"]:
+        bits.append(f"{r['gpus']:,} GPUs")
+    if r["term_months"]:
+        bits.append(f"{r['term_months'] / 12:g}-year term" if r["term_months"] % 12 == 0 else f"{r['term_months']}-month term")
+    if r["total_contract_value_usd"]:
+        bits.append(f"total contract value {money(r['total_contract_value_usd'])}")
+    if r["annual_revenue_usd"]:
+        bits.append(f"annualized revenue {money(r['annual_revenue_usd'])}")
+    if r["site"]:
+        bits.append(f"site {r['site']}")
+    status = "" if r["in_force"] else " (no longer in force)"
+    return f"{r['ticker']} with {r['counterparty']}: " + (", ".join(bits) or "terms not stated") + status
 
 
 def locator(hit) -> str:
@@ -178,31 +741,3 @@ def locator(hit) -> str:
     if hit.page:
         parts.append(f"p. {hit.page}")
     return " · ".join(p for p in parts if p)
-
-
-def _names_company(term: str, ticker: str | None) -> bool:
-    return ticker is not None and (term == ticker.lower() or lookup(term) is not None and lookup(term).ticker == ticker)
-
-
-def _matches(record: DebtInstrument, q: Question) -> bool:
-    if q.coupon_pct is not None and record.coupon_pct is not None and abs(record.coupon_pct - q.coupon_pct) > 1e-9:
-        return False
-    if q.maturity_year is not None and record.maturity_year is not None and record.maturity_year != q.maturity_year:
-        return False
-    if "convert" in q.text.lower() and record.kind != "convertible":
-        return False
-    return not record.mention_only
-
-
-def _specificity(record: DebtInstrument, q: Question) -> int:
-    """Prefer the record that states both the coupon and the maturity the question names."""
-    score = 0
-    if q.coupon_pct is not None and record.coupon_pct is not None:
-        score += 2
-    if q.maturity_year is not None and record.maturity_year is not None:
-        score += 2
-    return score + sum(1 for e in record.evidence if e.field)
-
-
-def _evidence_for(record: DebtInstrument, field: str) -> list[Evidence]:
-    return [e for e in record.evidence if e.field == field]

@@ -213,5 +213,18 @@ class Pipeline:
         return build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
 
     def ask(self, question: str, ticker: str | None = None) -> Answer:
-        answerer = Answerer(lambda t: [{"document": m.document, "record": m.record} for m in self.debt_mentions(t)], self.search)
-        return answerer.ask(question, ticker=ticker.upper() if ticker else None)
+        from service.answer import Sources  # imported here: this method is the answer module's only caller
+
+        # One Sources per question: each ledger, screen and contract book is built at most once,
+        # and only the passage path embeds anything (the query).
+        market = load_market_inputs(self.db)
+        sources = Sources(
+            tickers=self.tickers,
+            ledger=lambda t: build_ledger(t, self.debt_mentions(t)),
+            screen=lambda t, ledger: company_screen(self.db, ledger, t, market),
+            contracts=lambda t: build_contracts(
+                t, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in self.db.hpc_mentions(ticker=t)]
+            ),
+            search=self.search,
+        )
+        return Answerer(sources, self.settings).ask(question, ticker=ticker.upper() if ticker else None)
