@@ -230,3 +230,18 @@ def test_real_debt_table_keeps_its_column_headers(count_tokens, filings_dir):
     assert any("December 31, 2024" in line and "Rate" in line for line in lines[:row])
     assert "Note 9" in lines[0] and loans.section == lines[0]
     assert len(chunks) > 200
+
+
+def test_pdf_pages_are_carried_and_never_crossed(count_tokens):
+    page1 = "Quarterly Report\n" + ATM_NOTE + "\n"
+    page2 = "Note 9 - Debt\n" + DEBT_NOTE + "\n"
+    text = page1 + page2
+    sections = [
+        Section("Page 1", 0, len(page1), page=1),
+        Section("Page 2", len(page1), len(text), page=2),
+        Section("Note 9 - Debt", len(page1), len(text)),  # structural, inside page 2
+    ]
+    part = Part("PDF", 1, "report.pdf", "", text, sections=sections)
+    chunks = chunk_document(_doc([part]), count_tokens)
+    assert [(c.section, c.page) for c in chunks] == [("Page 1", 1), ("Note 9 - Debt", 2)]
+    assert chunks[1].start == len(page1) and chunks[0].end <= len(page1)
