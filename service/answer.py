@@ -270,7 +270,8 @@ class Answerer:
     # -- sums of maturities ---------------------------------------------------------------------
 
     def _maturing(self, q: Question) -> Answer | None:
-        if q.maturity_before is None and q.maturity_after is None:
+        bounded = q.maturity_before is not None or q.maturity_after is not None
+        if not bounded and not (q.total and q.instrument.kind and q.tickers):
             return None
         if q.field not in (None, "maturity_date", "principal_usd", "outstanding_usd") or q.metric not in (None, "total_debt_usd"):
             return None
@@ -295,7 +296,7 @@ class Answerer:
                              "amount_basis": inst["amount_basis"], "maturity": inst.get("maturity_date") or year,
                              "documents": sorted({e.document for e in evidence})})
                 citations.extend(evidence)
-        bound = describe_bounds(q)
+        bound = describe_bounds(q) if bounded else "at any date"
         what = "convertible notes" if q.instrument.kind == "convertible" else "debt"
         if not rows:
             scope = ", ".join(q.tickers) if q.tickers else "any company on record"
@@ -305,7 +306,8 @@ class Answerer:
         total = sum(r["amount_usd"] for r in rows)
         listed = "; ".join(f"{r['ticker']} {r['instrument']}: {money(r['amount_usd'])} ({r['amount_basis']}), matures {r['maturity']}" for r in rows)
         if q.tickers and len(q.tickers) == 1:
-            text = f"{q.ticker} {what} maturing {bound}: {money(total)} in total. {listed}."
+            text = (f"{q.ticker} {what} maturing {bound}: {money(total)} in total. {listed}." if bounded
+                    else f"{q.ticker} {what}: {money(total)} in total. {listed}.")
             kind = "metric"
         else:
             text = f"{what.capitalize()} maturing {bound}, {'smallest' if q.ascending else 'largest'} first: {listed}. Total {money(total)}."

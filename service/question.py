@@ -182,7 +182,8 @@ def understand(question: str, ticker: str | None = None) -> Question:
     amounts = [v for v, _ in find_money(text) if v >= 1_000_000]
     ref = InstrumentRef(coupon_pct, _maturity_year(text), kind, instrument_words(text, companies), amounts[0] if amounts else None)
 
-    field_name = _first(lowered, FIELD_WORDS)
+    # "zero-coupon" names the instrument; it does not ask for the coupon.
+    field_name = _first(re.sub(r"\bzero[- ]coupon\b", "zero", lowered), FIELD_WORDS)
     metric = _first(lowered, METRIC_WORDS)
     if field_name == "principal_usd" and metric in ("total_debt_usd", "net_debt_usd", "cash_usd") and ref.empty:
         field_name = None  # "how much debt does RIOT have" asks for the balance sheet, not a principal

@@ -1,0 +1,250 @@
+"""`python -m eval.answers`: ask every question of eval/questions.jsonl, score the answers, gate on a baseline.
+
+Expected answers were written by reading the documents (numbers within rounding, phrases that must
+appear), with the documents that state them and the questions that must be refused. Scores:
+
+- answer accuracy: a must-refuse question is refused; any other is answered (not refused), states
+  every expected number (within rounding) and phrase;
+- citation correctness: every citation's quote is found in the document it names (an invented
+  citation is a hard failure), and an answered question cites at least one expected document;
+- refusal precision and recall over the must-refuse questions;
+- retrieval recall@5: an expected document is among the top 5 hits of the hybrid search with the
+  filters the question implies.
+
+Runs over an ingested data dir (MINERLENS_DATA_DIR, or --data-dir); `--ingest` ingests the real
+filings and corpus/ into it first. Exit codes: 0 at or above the baseline with no invented citation
+and every must-refuse refused, 1 otherwise, 2 the eval could not run. The baseline lives in its own
+file (eval/answers_baseline.json) so the extraction gate of eval.run is unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from eval.run import compare_to_baseline, read_baseline
+from extract.normalize import find_money, find_numbers, find_percents
+from ingest.errors import MinerlensError
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS_PATH = Path(__file__).resolve().parent / "questions.jsonl"
+BASELINE_PATH = Path(__file__).resolve().parent / "answers_baseline.json"
+DEFAULT_OUT = Path("var/eval/answers.json")
+TOLERANCE = 0.005
+
+
+def load_questions(path: Path = QUESTIONS_PATH) -> list[dict]:
+    if not path.is_file():
+        raise MinerlensError(f"no question set at {path}")
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise MinerlensError(f"{path.name} line {n} is not JSON: {exc.msg}") from exc
+    return rows
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+
+def numbers_in(text: str) -> list[float]:
+    values = [v for v, _ in find_money(text)] + [v for v, _ in find_percents(text)] + [v for v, _ in find_numbers(text)]
+    values += [-v for v in values]  # "-$26,590,000" and "+$688,000" read either way
+    return values
+
+
+def states_number(text: str, expected: float, values: list[float] | None = None) -> bool:
+    """Within rounding: half a percent of the value, or the last shown decimal of a small ratio."""
+    values = numbers_in(text) if values is None else values
+    tolerance = max(abs(expected) * 0.005, 0.006 if abs(expected) < 10 else 0.5)
+    return any(abs(v - expected) <= tolerance for v in values)
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", text.lower().replace("’", "'"))
+
+
+class DocumentTexts:
+    """Document text by file name, from the stored chunks (and the stored original as fallback),
+    to check that each quote is really in the document it cites."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self._docs = {d["file"]: d for d in pipeline.db.list_documents()}
+        self._chunks: dict[str, str] = {}
+        self._full: dict[str, str] = {}
+
+    def contains(self, document: str, quote: str) -> bool:
+        doc = self._docs.get(document)
+        if doc is None:
+            return False
+        needle = _alnum(quote)
+        if not needle:
+            return False
+        if document not in self._chunks:
+            self._chunks[document] = "\n".join(_alnum(c["text"]) for c in self.pipeline.db.chunks(doc["sha256"]))
+        if needle in self._chunks[document]:
+            return True
+        if document not in self._full:
+            from ingest.parse import parse_path
+
+            stored = next((self.pipeline.settings.data_dir / "documents").glob(f"{doc['sha256']}.*"), None)
+            self._full[document] = _alnum(parse_path(stored).text) if stored else ""
+        return needle in self._full[document]
+
+
+def score_item(item: dict, answer: dict, texts: DocumentTexts, retrieved: list[str]) -> dict:
+    refused = bool(answer["insufficient_evidence"])
+    text = answer["answer"]
+    problems: list[str] = []
+    if item["must_refuse"]:
+        correct = refused
+        if not refused:
+            problems.append("answered a must-refuse question")
+    else:
+        values = numbers_in(text)
+        missing_numbers = [n for n in item.get("numbers", []) if not states_number(text, n, values)]
+        missing_phrases = [p for p in item.get("contains", []) if p.lower() not in text.lower()]
+        correct = not refused and not missing_numbers and not missing_phrases
+        if refused:
+            problems.append("refused")
+        problems += [f"number {n:g} not stated" for n in missing_numbers] + [f"'{p}' not stated" for p in missing_phrases]
+    invented = [c for c in answer["citations"] if not texts.contains(c["document"], c["quote"])]
+    problems += [f"invented citation: {c['document']}: {c['quote'][:80]}" for c in invented]
+    expected_docs = set(item.get("evidence", []))
+    cites_expected = bool(expected_docs & {c["document"] for c in answer["citations"]}) if expected_docs else None
+    if cites_expected is False and not refused:
+        problems.append("cites none of the expected documents")
+    if refused and answer["citations"]:
+        problems.append("a refusal with citations")
+    return {
+        "id": item["id"], "question": item["question"], "expected_kind": item["kind"], "kind": answer["kind"],
+        "must_refuse": item["must_refuse"], "refused": refused, "correct": correct,
+        "citations": len(answer["citations"]), "invented_citations": len(invented),
+        "cites_expected": cites_expected,
+        "retrieval_hit": (bool(expected_docs & set(retrieved)) if expected_docs and not item["must_refuse"] else None),
+        "answer": text, "problems": problems,
+    }
+
+
+def summarize(rows: list[dict]) -> dict[str, float]:
+    def share(flags: list[bool]) -> float:
+        return sum(flags) / len(flags) if flags else 1.0
+
+    answerable = [r for r in rows if not r["must_refuse"]]
+    refused = [r for r in rows if r["refused"]]
+    must = [r for r in rows if r["must_refuse"]]
+    scores = {
+        "answers.accuracy": share([r["correct"] for r in rows]),
+        "answers.citation_correctness": share([r["invented_citations"] == 0 for r in rows]),
+        "answers.cites_expected_document": share([bool(r["cites_expected"]) for r in answerable if not r["refused"] and r["cites_expected"] is not None]),
+        "answers.refusal_precision": share([r["must_refuse"] for r in refused]),
+        "answers.refusal_recall": share([r["refused"] for r in must]),
+        "answers.retrieval_recall_at_5": share([bool(r["retrieval_hit"]) for r in answerable if r["retrieval_hit"] is not None]),
+    }
+    for kind in sorted({r["expected_kind"] for r in rows}):
+        scores[f"answers.accuracy.{kind}"] = share([r["correct"] for r in rows if r["expected_kind"] == kind])
+    return {k: round(v, 4) for k, v in scores.items()}
+
+
+def run_questions(pipeline: Any, questions: list[dict]) -> dict:
+    from service.answer import Answerer, Sources  # noqa: F401 - the same Answerer Pipeline.ask uses
+    from service.question import understand
+
+    texts = DocumentTexts(pipeline)
+    rows, timings = [], []
+    for item in questions:
+        started = time.perf_counter()
+        answer = pipeline.ask(item["question"], ticker=item.get("ticker")).model_dump()
+        timings.append((time.perf_counter() - started) * 1000)
+        retrieved = [h.document for h in _retrieve(pipeline, understand(item["question"], item.get("ticker")))]
+        rows.append(score_item(item, answer, texts, retrieved))
+    timings.sort()
+    return {"questions": rows, "scores": summarize(rows),
+            "latency_ms": {"p50": timings[len(timings) // 2], "p95": timings[int(len(timings) * 0.95) - 1] if timings else 0.0}}
+
+
+def _retrieve(pipeline: Any, q: Any) -> list:
+    filters: dict[str, Any] = {}
+    if len(q.tickers) == 1:
+        filters["ticker"] = q.tickers[0]
+    elif q.tickers:
+        filters["ticker"] = list(q.tickers)
+    if q.form:
+        filters["form"] = q.form
+    return pipeline.search(q.text, k=5, **filters)
+
+
+def format_report(report: dict) -> str:
+    lines = [f"{'id':4} {'kind':10} {'got':10} ok  cites  question", "-" * 100]
+    for r in report["questions"]:
+        mark = "yes" if r["correct"] else "NO "
+        lines.append(f"{r['id']:4} {r['expected_kind']:10} {r['kind']:10} {mark} {r['citations']:5}  {r['question'][:70]}")
+        for p in r["problems"]:
+            lines.append(f"{'':30}- {p}")
+    lines.append("")
+    lines += [f"{name:40} {value:.4f}" for name, value in report["scores"].items()]
+    lines.append(f"{'ask latency p50 / p95 (ms)':40} {report['latency_ms']['p50']:.1f} / {report['latency_ms']['p95']:.1f}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m eval.answers", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="an ingested data dir (default: MINERLENS_DATA_DIR)")
+    parser.add_argument("--ingest", action="store_true", help="ingest the real filings and corpus/ into it first")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS_PATH)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--baseline", type=Path, default=BASELINE_PATH)
+    parser.add_argument("--update-baseline", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from service.config import Settings, get_settings
+    from service.pipeline import Pipeline
+
+    try:
+        questions = load_questions(args.questions)
+        settings = get_settings()
+        if args.data_dir:
+            settings = Settings(**{**settings.model_dump(), "data_dir": args.data_dir, "database_url": None})
+        pipeline = Pipeline(settings)
+        if args.ingest:
+            pipeline.ingest_paths([settings.filings_dir, REPO / "corpus"])
+        if not pipeline.db.list_documents():
+            raise MinerlensError(f"no documents in {settings.data_dir}; run with --ingest or point --data-dir at an ingested dir")
+        baseline = read_baseline(args.baseline)
+    except MinerlensError as exc:
+        print(f"eval.answers: {exc.message}", file=sys.stderr)
+        return 2
+    report = run_questions(pipeline, questions)
+    print(format_report(report))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    scores = report["scores"]
+    if args.update_baseline:
+        args.baseline.write_text(json.dumps({"tolerance": TOLERANCE, "scores": scores}, indent=2) + "\n", encoding="utf-8")
+        print(f"\nbaseline updated: {args.baseline}")
+        return 0
+    drops = compare_to_baseline(scores, baseline, TOLERANCE)
+    hard = []
+    if scores["answers.citation_correctness"] < 1.0:
+        hard.append("an answer cites a quote its document does not contain")
+    if scores["answers.refusal_recall"] < 1.0:
+        hard.append("a must-refuse question was answered")
+    for line in drops + hard:
+        print(f"FAIL {line}")
+    return 1 if drops or hard else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
