@@ -27,6 +27,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 # 2 cores are shared with other work (measured 600 ms vs 17 ms); passive waiting costs nothing idle.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import functools
 import json
 import re
 import threading
@@ -169,6 +170,7 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+@functools.lru_cache(maxsize=1)
 def _load_tokenizer() -> Any:
     from tokenizers import Tokenizer
 
