@@ -24,6 +24,7 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
+from extract.debt_tables import DebtRow, debt_rows, schedule_total
 from extract.records import DebtInstrument, DebtKind, Evidence
 from ingest.types import Document, Part
 
@@ -177,7 +178,24 @@ _OUTSTANDING_BEFORE = re.compile(
     re.I,
 )
 _OUTSTANDING_AFTER = re.compile(r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b", re.I)
-_HEADING_NOUN = re.compile(rf"\b(?:{_FACILITY_NOUN})\b", re.I)
+# A sub-heading names a loan with fewer words than prose does: "Trinity equipment financing."
+_HEADING_NOUN = re.compile(rf"\b(?:{_FACILITY_NOUN}|equipment\s+financing|mortgages)\b", re.I)
+# Sections that are a debt note ("Note 9 — Loans", "Debt", "Notes Payable", "Borrowings").
+_DEBT_SECTION = re.compile(r"\b(?:debt|loans?|borrowings|notes\s+payable|credit\s+facilit\w*|financing\s+arrangements)\b", re.I)
+_LOAN_WORD = re.compile(
+    r"\b(?:mortgages?|loans?|notes?\s+payable|promissory\s+notes?|borrowings|financing\s+(?:arrangements?|agreements?)"
+    r"|facility|line\s+of\s+credit|credit\s+agreement)\b",
+    re.I,
+)
+# Collateral wording: the instrument is secured ("secured by", "secured with", "which secures the
+# note", "collateralized by", "pledged as collateral", "as security for").
+_COLLATERAL = re.compile(
+    r"\bsecured\s+(?:by|with|against)\b|\bwhich\s+secures\b|\bsecures\s+the\s+(?:note|loan|facility|borrowings?)\b"
+    r"|\bcollateralized\s+by\b|\bpledged?\b[^.]{0,40}\bcollateral|\bsecurity\s+interest\s+in\b"
+    r"|\bto\s+serve\s+as\s+collateral\b|\bas\s+collateral\s+(?:for|against)\b|\bagainst\s+(?:\w+\s+){0,2}pledged\b"
+    r"|\bencumbered\s+(?:with|by)\b",
+    re.I,
+)
 
 
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|may|bears?|matures?|provides?|entered|signed|issued)\b", re.I)
@@ -233,6 +251,7 @@ class _Instrument:
     blank_coupon: bool = False
     option_included: bool = False
     name_ev: Evidence | None = None  # the sentence that first names it
+    from_table: bool = False  # first named by a table row, not by prose
 
     def set(self, name: str, value: object, ev: Evidence) -> None:
         """First statement wins: cover pages and opening paragraphs state the terms first."""
@@ -343,7 +362,8 @@ class _Reader:
             if after:
                 self.aliases[m["term"].lower()] = after[0][2]
         for term, inst in self.aliases.items():
-            for m in re.finditer(r"\b" + re.escape(term) + r"\b", text, re.IGNORECASE):
+            # Lookarounds, not \b: a defined term may start with "$" ("$100 Million Credit Facility").
+            for m in re.finditer(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text, re.IGNORECASE):
                 if not any(s0 <= m.start() < e0 for s0, e0, _ in found):
                     found.append((m.start(), m.end(), inst))
         found.sort(key=lambda f: f[0])
@@ -380,9 +400,78 @@ class _Reader:
             scale = 1000.0 if re.search(r"in thousands", part.text[:200000], re.I) and part.type.startswith("10-") else 1.0
             self.focus = self.generic_owner = None
             self.focus_paragraph = -1
+            tables = sorted(part.tables, key=lambda t: t.start)
             for s in split_sentences(part.text):
+                # A table is read when the walk reaches it, so the prose above it has named its subject.
+                while tables and tables[0].start <= s.start:
+                    self._table(tables.pop(0), part)
                 self._sentence(s, part, scale)
+            for table in tables:
+                self._table(table, part)
         return self.instruments
+
+    # -- tables ---------------------------------------------------------------------------
+
+    def _table(self, table, part: Part) -> None:
+        total = schedule_total(part, table)
+        if total is not None:
+            # "future minimum principal payments due on the note payable": the loan in focus.
+            subject = self.focus
+            if subject is None:
+                # A page header between the loan's paragraph and its table ended the focus; the
+                # lead names the loan ("future note payable principal payments").
+                noun = re.search(r"\b(?:note\s+payable|term\s+loan|loan|facility|mortgage)\b", total.lead, re.I)
+                subject = self._facility_subject(noun.group()) if noun else None
+            if subject is not None and subject.kind != "convertible":
+                subject.set("outstanding_usd", total.outstanding_usd, self._quote_ev(part, table.start, total.quote, "outstanding_usd"))
+                if total.as_of:
+                    subject.set("outstanding_as_of", total.as_of, self._quote_ev(part, table.start, total.lead, "outstanding_as_of"))
+            return
+        for row in debt_rows(part, table):
+            inst = self._row_instrument(row, part)
+            if inst is None:
+                continue
+            ev = lambda name: self._quote_ev(part, row.start, row.quote, name)  # noqa: E731
+            for name in ("outstanding_usd", "carrying_value_usd", "coupon_pct", "maturity_date", "maturity_year"):
+                value = getattr(row, name)
+                if value is not None and not (name == "coupon_pct" and (inst.blank_coupon or "rate_text" in inst.values)):
+                    inst.set(name, value, ev(name))
+            if row.as_of and "outstanding_usd" in inst.evidence and inst.evidence["outstanding_usd"].quote == ev("x").quote:
+                inst.set("outstanding_as_of", row.as_of, self._quote_ev(part, table.start, row.as_of_quote or "", "outstanding_as_of"))
+
+    def _row_instrument(self, row: DebtRow, part: Part) -> _Instrument | None:
+        """The instrument a table row is about: one the document names, else a new one named by the row.
+
+        A row whose label fits several instruments ("Matrixport Loans" for three loans) is their
+        aggregate and is not any one of them.
+        """
+        s = Sentence(row.label, row.start, row.start + len(row.label))
+        mentioned = {id(m[2]): m[2] for m in self._mentions(s, part)}
+        if len(mentioned) == 1:
+            return next(iter(mentioned.values()))
+        if mentioned:
+            return None
+        words = _distinct_words(row.label)
+        fits = [i for i in self.instruments if words & _distinct_words(i.name)]
+        if len(fits) == 1:
+            return fits[0]
+        if fits:
+            return None
+        if not words and not re.fullmatch(r"(?:\w+\s+)?(?:credit\s+|financing\s+|loan\s+)?(?:facility|line\s+of\s+credit|credit\s+agreement)", row.label, re.I):
+            # A class row ("Convertible notes", "Loans payable") may hold several instruments;
+            # a single named facility ("Financing Facility") is one.
+            return None
+        noun = _HEADING_NOUN.search(row.label)
+        kind = _note_kind(row.label) if re.search(r"notes|debentures|bonds", row.label, re.I) else _facility_kind(noun.group()) if noun else "other"
+        inst = _Instrument(name=row.label, kind=kind, coupon=None, year=None, from_table=True)
+        inst.name_ev = self._quote_ev(part, row.start, row.quote, "name")
+        self.instruments.append(inst)
+        return inst
+
+    def _quote_ev(self, part: Part, at: int, quote: str, name: str) -> Evidence:
+        section = part.section_at(at)
+        locator = f"{part.type} · {section.label}" if section else part.type
+        return Evidence(field=name, document=self.doc.file, locator=locator, quote=" ".join(quote.replace("|", " ").split()))
 
     def _target(self, pos: int, mentions: list[tuple[int, int, _Instrument]]) -> _Instrument | None:
         before = [m for m in mentions if m[0] <= pos]
@@ -443,6 +532,8 @@ class _Reader:
                 target.option_included = True
                 continue
             if _OUTSTANDING_BEFORE.search(before) or _OUTSTANDING_AFTER.match(after):
+                if _RETIRING.search(before[-30:]) or re.search(r"\brepaid\b", before[-30:], re.I):
+                    continue  # "repaid the $50,000 outstanding balance": a balance that is gone
                 # "unpaid principal balance of $1,143 as of December 31, 2024"; "$6,731 principal payments outstanding"
                 if target.kind != "convertible" or "principal" in (before[-40:] + after[:40]).lower():
                     target.set("outstanding_usd", value, ev("outstanding_usd"))
@@ -478,17 +569,40 @@ class _Reader:
         one that names a single loan makes it the subject of the paragraphs below it."""
         self.focus, self.focus_paragraph = None, -1
         nouns = _HEADING_NOUN.findall(s.text)
-        if len(nouns) != 1 or re.search(r"\band\b|&", s.text) or _LENDER.search(self._paragraph(s, part)):
+        # "Auto and Equipment Loans" is one group of loans; "Auto Loans and Western Alliance
+        # Equipment Financing Agreement" is two instruments under one heading.
+        named = [p for p in re.split(r"\s+(?:and|&)\s+", s.text) if _LOAN_WORD.search(p)]
+        if len(named) > 1 or _LENDER.search(self._paragraph(s, part)) or len(nouns) > 1:
+            return
+        if not nouns and not self._names_a_lender_loan(s, part):
             return
         name = " ".join(s.text.split()).rstrip(".")
-        kind = _facility_kind(nouns[0])
+        kind = _facility_kind(nouns[0]) if nouns else "other"
         inst = next((i for i in self.instruments if i.name.lower() == name.lower()), None)
+        if inst is None and nouns and not _distinct_words(name):
+            # "Note Payable" over the paragraph of "a $5.7 million note payable" named earlier: that loan.
+            same = [i for i in self.instruments if i.kind != "convertible" and re.search(rf"\b{re.escape(nouns[0])}\b", i.name, re.I)]
+            inst = same[0] if len(same) == 1 else None
         if inst is None:
             inst = _Instrument(name=name, kind=kind, coupon=None, year=None)
             self.instruments.append(inst)
         inst.name_ev = inst.name_ev or self._ev(s, part, "name")
         run_in = s.end < len(part.text) and part.text[s.end] != "\n"
         self.focus, self.focus_paragraph = inst, s.paragraph + (0 if run_in else 1)
+
+    @staticmethod
+    def _names_a_lender_loan(s: Sentence, part: Part) -> bool:
+        """A heading without a loan noun ("Marquee Funding Partners") in a debt note, whose paragraph
+        opens by speaking of loans or mortgages: the heading is the lender, the paragraph its loan."""
+        section = part.section_at(s.start)
+        if section is None or not _DEBT_SECTION.search(section.label) or re.search(r"\d", s.text) \
+                or not _distinct_words(s.text) \
+                or re.search(r"\b(?:facilities|notes|statements|financial|debt|credit|other)\b", s.text, re.I):
+            # "Other borrowings", "Revolving Credit Facilities": a heading over several instruments.
+            return False
+        following = part.text[s.end : s.end + 400].lstrip()
+        first = re.split(r"(?<=[.;])\s", following, maxsplit=1)[0]
+        return bool(_LOAN_WORD.search(first))
 
     def _facility_subject(self, reference: str) -> _Instrument | None:
         """The loan or facility a generic reference ("the note", "the facility") speaks of."""
@@ -576,11 +690,10 @@ class _Reader:
         # Security.
         if re.search(r"\bunsecured\s+obligations?\b", text, re.I):
             target.set("secured", False, ev("secured"))
-        elif re.search(
-            r"\bsecured\s+by\b|\bcollateralized\s+by\b|\bpledged?\b[^.]{0,40}collateral|\bsecurity\s+interest\s+in\b|\bto\s+serve\s+as\s+collateral\b|\bas\s+collateral\s+for\b",
-            text,
-            re.I,
-        ) and not re.search(r"rank\w*\s+(?:effectively\s+)?junior|structurally\s+subordinated", text, re.I):
+        elif _COLLATERAL.search(text) and not re.search(r"rank\w*\s+(?:effectively\s+)?junior|structurally\s+subordinated", text, re.I):
+            target.set("secured", True, ev("secured"))
+        elif re.search(r"^\s*(?:the\s+)?mortgages?\b|\bassumed\s+(?:\w+\s+){0,2}mortgages?\b|\bmortgages?\s+assumed\b", text, re.I):
+            # A mortgage is a loan secured by real property: a sentence about the loan as a mortgage says so.
             target.set("secured", True, ev("secured"))
 
     def _issue_date(self, s: Sentence, part: Part, text: str, target: _Instrument) -> None:
@@ -675,10 +788,39 @@ def _fold_unpriced(instruments: list[_Instrument]) -> list[_Instrument]:
     return out
 
 
+# Words every loan name shares; what is left names the lender or program ("Trinity", "Marquee").
+_GENERIC_NAME_WORDS = {
+    "notes", "note", "senior", "convertible", "credit", "facility", "loan", "loans", "agreement", "the", "and",
+    "with", "million", "billion", "revolving", "term", "line", "payable", "financing", "master", "company", "debt",
+    "due", "secured", "unsecured", "equipment", "arrangement", "principal", "amount", "other", "borrowings",
+    "mortgage", "mortgages", "promissory", "offered", "concurrent", "offering",
+}  # fmt: skip
+
+
+def _distinct_words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z0-9]{3,}", name.lower()) if w not in _GENERIC_NAME_WORDS}
+
+
+def _fold_table_rows(instruments: list[_Instrument]) -> list[_Instrument]:
+    """A row read before the prose named its instrument ("Trinity master equipment financing" in the
+    table, "Master Equipment Financing Agreement with Trinity Capital Inc." below it) is that instrument."""
+    out = list(instruments)
+    for row in [i for i in out if i.from_table]:
+        words = _distinct_words(row.name)
+        twins = [i for i in out if i is not row and not i.from_table and words & _distinct_words(i.name)]
+        if len(twins) != 1:
+            continue
+        twin = twins[0]
+        for k, v in row.values.items():
+            twin.set(k, v, row.evidence[k])
+        out.remove(row)
+    return out
+
+
 def debt_from_text(doc: Document) -> list[DebtInstrument]:
     """Every debt instrument the prose of `doc` states terms for, each value with its sentence."""
     reader = _Reader(doc)
-    instruments = _fold_unpriced(reader.read())
+    instruments = _fold_table_rows(_fold_unpriced(reader.read()))
     out = []
     for inst in instruments:
         record = _finish(inst, doc)
