@@ -83,7 +83,7 @@ PipelineDep = Annotated[Pipeline, Depends(current_pipeline)]
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="minerlens", version="0.1.0", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.",
-                  lifespan=watcher_lifespan)
+                  lifespan=lifespan)
     app.state.pipeline = Pipeline(settings)
     app.state.watcher = build_watcher(app.state.pipeline, settings) if settings.watch else None
 
@@ -186,8 +186,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 @asynccontextmanager
-async def watcher_lifespan(app: FastAPI):
-    """With MINERLENS_WATCH=1 the EDGAR watcher polls in a background thread for the server's life."""
+async def lifespan(app: FastAPI):
+    """Warm the index; with MINERLENS_WATCH=1 the EDGAR watcher polls in a background thread for the server's life."""
+    app.state.pipeline.index.warm()  # load the model and the keyword index before the first request
     watcher, stop = app.state.watcher, threading.Event()
     thread = None
     if watcher is not None:

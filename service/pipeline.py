@@ -80,11 +80,13 @@ class Pipeline:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.resolved_database_url)
         self._index: Index | None = None
+        self._documents_seen = -1  # documents in the database when the index view was last in step
 
     @property
     def index(self) -> Index:
         # Loaded on first use: listing documents or re-ingesting unchanged bytes needs no model.
         if self._index is None:
+            self._documents_seen = self.db.count_documents()
             self._index = Index(self.settings.data_dir, Embedder(self.settings), self.settings)
         return self._index
 
@@ -99,6 +101,8 @@ class Pipeline:
         files = expand_paths(paths)
         for path in tqdm(files, desc="ingest", unit="file", disable=not progress or len(files) < 2):
             report.results.append(self.ingest_file(path))
+        if report.counts().get("ingested"):
+            self.index.warm()  # build the keyword index now, not on the first query after the batch
         return report
 
     def ingest_file(self, path: Path, ticker: str | None = None) -> IngestResult:
@@ -133,6 +137,7 @@ class Pipeline:
         # crash in between leaves a document that the next run ingests again (chunk ids are stable).
         self.index.add(chunks)
         self.db.save_document(doc, chunks)
+        self._documents_seen += 1
         # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
         self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
         flags = self.refresh_flags(doc.filing.ticker) if doc.filing.ticker else []
@@ -165,7 +170,13 @@ class Pipeline:
     # -- read -----------------------------------------------------------------------------------
 
     def search(self, query: str, k: int = 10, **filters: str | None):
-        return self.index.search(query, k=k, **filters)
+        index = self.index
+        # Another process (the CLI, the watcher) may have ingested since this view was loaded.
+        documents = self.db.count_documents()
+        if documents != self._documents_seen:
+            index.refresh()
+            self._documents_seen = documents
+        return index.search(query, k=k, **filters)
 
     def debt_mentions(self, ticker: str) -> list[Mention]:
         rows = self.db.debt_mentions(ticker=ticker.upper())
