@@ -152,7 +152,7 @@ def _close(a: float, b: float, rel: float = 1e-9) -> bool:
 
 
 _ZERO_COUPON = re.compile(r"not bear (?:regular |any )?interest|zero[- ]coupon|non-interest[- ]bearing|bears? no interest|\b0%", re.I)
-_SECURED = re.compile(r"\bsecured\b|collateral|pledge|security interest|mortgage|encumbered", re.I)
+_SECURED = re.compile(r"\bsecur(?:ed|es)\b|collateral|pledge|security interest|mortgage|encumbered", re.I)
 _UNSECURED = re.compile(r"\bunsecured\b", re.I)
 
 

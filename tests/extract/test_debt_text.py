@@ -194,3 +194,23 @@ def test_run_in_headings_and_stated_balances_in_the_sample_note() -> None:
     aircraft = _one(found, xbrl_member="clsk:WesternAllianceBankCreditAgreementMember")
     # "Principal of $6,731 thousand was outstanding" beats the 6,644 carrying amount.
     assert (aircraft.outstanding_usd, aircraft.carrying_value_usd) == (6_731_000, 6_644_000)
+
+
+def test_defined_term_starting_with_a_dollar_sign_is_found(filing) -> None:
+    # "(“$100 Million Credit Facility”)" ... "Amounts borrowed under the $100 Million Credit Facility
+    # will be secured by a portion of the Company’s total Bitcoin holdings."
+    facility = _one(debt_from_text(filing("RIOT_10-Q_2025-05-01.htm")), principal_usd=100_000_000)
+    assert (facility.secured, facility.issue_date) == (True, "2025-04-22")
+
+
+def test_collateral_wording_secured_with_and_which_secures() -> None:
+    found = debt_from_text(parse_path(Path(__file__).resolve().parents[2] / "corpus" / "CLSK_10-Q_2025-02-06_debt-note_sample.htm"))
+    aircraft = _one(found, principal_usd=7_000_000)
+    assert aircraft.secured is True
+    assert any("which secures the note" in e.quote for e in aircraft.evidence if e.field == "secured")
+
+
+def test_repaid_balance_is_not_outstanding(filing) -> None:
+    # "the Company repaid the $50,000 outstanding balance on the line of credit"
+    line = _one(extract_debt(filing("CLSK_10-Q_2025-02-06.htm")), principal_usd=50_000_000)
+    assert line.outstanding_usd == 0.0
