@@ -72,7 +72,17 @@ def same_instrument(a: DebtInstrument, b: DebtInstrument) -> bool:
     # in prose, the ConvertibleNotesPayable member tagged 0.75%).
     if a.coupon_pct and a.coupon_pct == b.coupon_pct and (a.kind == b.kind or "other" in (a.kind, b.kind)):
         return True
-    return bool(_words(a) & _words(b))
+    if _words(a) & _words(b):
+        return True
+    # Names that say the same thing in generic words ("Master Equipment Financing Agreement" in
+    # prose, the MasterEquipmentFinancingArrangement member in XBRL).
+    ta, tb = _all_words(a), _all_words(b)
+    return a.kind == b.kind and len(ta & tb) >= 3 and len(ta & tb) >= 0.75 * min(len(ta), len(tb))
+
+
+def _all_words(inst: DebtInstrument) -> set[str]:
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", f"{inst.name} {(inst.xbrl_member or '').split(':')[-1].removesuffix('Member')}")
+    return {w for w in re.findall(r"[a-z][a-z0-9]{2,}", text.lower()) if w not in {"the", "and", "with", "inc"}}
 
 
 def merge_instruments(primary: list[DebtInstrument], secondary: list[DebtInstrument]) -> list[DebtInstrument]:

@@ -66,3 +66,9 @@ def test_which_secures_the_note_passes_the_gate() -> None:
     found = extract_debt(parse_path(_CORPUS / "CLSK_10-Q_2025-02-06_debt-note_sample.htm"))
     aircraft = next(i for i in found if i.principal_usd == 7_000_000)
     assert aircraft.secured is True
+
+
+def test_prose_agreement_and_its_xbrl_member_named_alike_are_one(filing) -> None:
+    # Prose: "Master Equipment Financing Agreement"; XBRL: MasterEquipmentFinancingArrangementMember.
+    found = [i for i in extract_debt(filing("CLSK_10-Q_2024-05-09.htm")) if "Master Equipment" in i.name]
+    assert [(i.issue_date, i.secured, i.coupon_pct, i.outstanding_usd) for i in found] == [("2022-04-22", True, 13.8, 8_585_000)]
