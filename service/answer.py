@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from extract.records import Evidence
-from ingest.errors import MinerlensError
+from ingest.errors import BadInput, MinerlensError
 from service.contracts import counterparty_key
 from service.question import Question, content_terms, understand
 from service.screen import outstanding_instruments
@@ -132,6 +132,8 @@ class Answerer:
         self.settings = settings
 
     def ask(self, question: str, ticker: str | None = None) -> Answer:
+        if not question or not question.strip():
+            raise BadInput("The question is empty", hint="Ask about a miner's debt, figures or AI/HPC contracts.")
         q = understand(question, ticker)
         if q.speculative:
             return refusal(q, "filings state what was agreed and reported; they do not support forecasts or advice.")

@@ -70,7 +70,7 @@ SUM_WORDS = ("total", "sum", "combined", "altogether", "in aggregate", "how much
 ASCENDING_WORDS = ("smallest", "lowest", "least", "earliest", "soonest", "shortest")
 # Questions no filing can answer: predictions and advice.
 SPECULATIVE = re.compile(
-    r"\b(will\s+(?:\w+\s+){0,3}(?:be|rise|fall|go|trade|default|reach|pay back|repay)\b|predict|forecast|price target|should i|buy or sell|"
+    r"\b(will\s+(?:[\w'’]+\s+){0,3}(?:be|rise|fall|go|trade|default|reach|pay back|repay)\b|predict|forecast|price target|should i|buy or sell|"
     r"next year'?s? (?:price|share)|going to (?:be|rise|fall|default)|worth buying|stock tip)\b",
     re.I,
 )
