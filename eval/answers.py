@@ -73,32 +73,25 @@ def _alnum(text: str) -> str:
 
 
 class DocumentTexts:
-    """Document text by file name, from the stored chunks (and the stored original as fallback),
-    to check that each quote is really in the document it cites."""
+    """Document text by file name, parsed from the original the pipeline stored, to check that
+    each quote is really in the document it cites."""
 
     def __init__(self, pipeline: Any) -> None:
         self.pipeline = pipeline
         self._docs = {d["file"]: d for d in pipeline.db.list_documents()}
-        self._chunks: dict[str, str] = {}
-        self._full: dict[str, str] = {}
+        self._text: dict[str, str] = {}
 
     def contains(self, document: str, quote: str) -> bool:
         doc = self._docs.get(document)
-        if doc is None:
-            return False
         needle = _alnum(quote)
-        if not needle:
+        if doc is None or not needle:
             return False
-        if document not in self._chunks:
-            self._chunks[document] = "\n".join(_alnum(c["text"]) for c in self.pipeline.db.chunks(doc["sha256"]))
-        if needle in self._chunks[document]:
-            return True
-        if document not in self._full:
+        if document not in self._text:
             from ingest.parse import parse_path
 
             stored = next((self.pipeline.settings.data_dir / "documents").glob(f"{doc['sha256']}.*"), None)
-            self._full[document] = _alnum(parse_path(stored).text) if stored else ""
-        return needle in self._full[document]
+            self._text[document] = _alnum(parse_path(stored, ticker=doc.get("ticker")).text) if stored else ""
+        return needle in self._text[document]
 
 
 def score_item(item: dict, answer: dict, texts: DocumentTexts, retrieved: list[str]) -> dict:

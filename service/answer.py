@@ -27,7 +27,8 @@ from pydantic import BaseModel, Field
 from extract.records import Evidence
 from ingest.errors import BadInput, MinerlensError
 from service.contracts import counterparty_key
-from service.question import Question, content_terms, understand
+from ingest.companies import lookup
+from service.question import Question, company_words, content_terms, understand
 from service.screen import outstanding_instruments
 
 FIELD_LABELS = {
@@ -430,7 +431,8 @@ class Answerer:
 
     def _from_passages(self, q: Question, k: int = 8) -> Answer:
         hits = self.retrieve(q, k)
-        ignore = {t.lower() for t in q.tickers}
+        # The company's own names say nothing about which sentence answers: every sentence has them.
+        ignore = {t.lower() for t in q.tickers} | company_words([c for t in q.tickers if (c := lookup(t))])
         salient = [t for t in q.terms if t not in ignore and not t.isdigit() or (t.isdigit() and len(t) == 4)]
         salient = [t for t in salient if t not in GENERIC_QUESTION_WORDS]
         scored: list[tuple[float, str, Any]] = []
@@ -444,7 +446,9 @@ class Answerer:
                 if overlap == 0:
                     continue
                 has_number = bool(re.search(r"\d", sentence))
-                scored.append((overlap / max(len(salient), 1) + 0.1 * has_number - 0.02 * rank, sentence, hit))
+                # "the 2031 notes": a passage about another year's notes answers another question.
+                year_bonus = 0.15 if q.instrument.maturity_year and str(q.instrument.maturity_year) in hit.text else 0.0
+                scored.append((overlap / max(len(salient), 1) + 0.1 * has_number + year_bonus - 0.02 * rank, sentence, hit))
         scored.sort(key=lambda s: s[0], reverse=True)
         if not scored or scored[0][0] < PASSAGE_THRESHOLD:
             return refusal(q, "no retrieved passage supports an answer.",
