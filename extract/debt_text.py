@@ -177,6 +177,8 @@ _OUTSTANDING_BEFORE = re.compile(
     r"|\boutstanding\s+(?:balance|borrowings)\s+of\s*$|\bprincipal\s+of\s*$",
     re.I,
 )
+# "seven agreements ... with a combined principal of $287": what new loans were for, not a balance.
+_NEW_PRINCIPAL = re.compile(r"\b(?:combined|original|initial)\s+principal\s+of\s*$", re.I)
 _OUTSTANDING_AFTER = re.compile(r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b", re.I)
 # A sub-heading names a loan with fewer words than prose does: "Trinity equipment financing."
 _HEADING_NOUN = re.compile(rf"\b(?:{_FACILITY_NOUN}|equipment\s+financing|mortgages)\b", re.I)
@@ -531,7 +533,7 @@ class _Reader:
             if re.search(r"\bincludes?\s*$", before, re.I) and re.search(r"option", text, re.I):
                 target.option_included = True
                 continue
-            if _OUTSTANDING_BEFORE.search(before) or _OUTSTANDING_AFTER.match(after):
+            if (_OUTSTANDING_BEFORE.search(before) and not _NEW_PRINCIPAL.search(before)) or _OUTSTANDING_AFTER.match(after):
                 if _RETIRING.search(before[-30:]) or re.search(r"\brepaid\b", before[-30:], re.I):
                     continue  # "repaid the $50,000 outstanding balance": a balance that is gone
                 # "unpaid principal balance of $1,143 as of December 31, 2024"; "$6,731 principal payments outstanding"

@@ -99,7 +99,7 @@ def find_sections(lines: list[Line], text_len: int, form: str | None = None) -> 
 
     part = item = note = major = minor = None
     in_statements = False  # inside the financial statements, where "9. DEBT" is a note heading
-    last_note = 0
+    last_note = pending_note = 0
     marks: list[tuple[int, str]] = []
 
     def mark(start: int) -> None:
@@ -145,6 +145,17 @@ def find_sections(lines: list[Line], text_len: int, form: str | None = None) -> 
             last_note = number
             mark(ln.start)
             continue
+        m = re.fullmatch(r"(\d{1,2})\.", text)
+        if m and in_statements and last_note < int(m.group(1)) <= last_note + 3:
+            # "9." alone, its title on the next line ("LEASES"): a note heading split in two.
+            pending_note = int(m.group(1))
+            continue
+        if pending_note and _heading_like(ln) and len(text) <= 100 and not text.endswith("."):
+            note, major, minor = f"Note {pending_note} — {_label_title(text)}", None, None
+            last_note, pending_note = pending_note, 0
+            mark(ln.start)
+            continue
+        pending_note = 0
         low = text.lower()
         if "notes to" in low and "financial statements" in low and len(text) <= 120:
             in_statements, last_note = True, 0
