@@ -434,7 +434,8 @@ class Answerer:
         # The company's own names say nothing about which sentence answers: every sentence has them.
         ignore = {t.lower() for t in q.tickers} | company_words([c for t in q.tickers if (c := lookup(t))])
         salient = [t for t in q.terms if t not in ignore and not t.isdigit() or (t.isdigit() and len(t) == 4)]
-        salient = [t for t in salient if t not in GENERIC_QUESTION_WORDS]
+        # The instrument's year picks the passage (year_bonus below), not the sentence within it.
+        salient = [t for t in salient if t not in GENERIC_QUESTION_WORDS and t != str(q.instrument.maturity_year)]
         scored: list[tuple[float, str, Any]] = []
         for rank, hit in enumerate(hits):
             for sentence in SENTENCE_END.split(hit.text):
@@ -442,7 +443,9 @@ class Answerer:
                 if len(sentence) < 20 or len(sentence) > 900:
                     continue
                 words = set(content_terms(sentence))
-                overlap = sum(1 for t in salient if t in words or any(w.startswith(t[:5]) for w in words if len(t) >= 6))
+                # An exact word counts fully, a word of the same stem ("redeemed" for "redeem") half.
+                overlap = sum(1.0 if t in words else 0.5 if len(t) >= 6 and any(w.startswith(t[:5]) for w in words) else 0.0
+                              for t in salient)
                 if overlap == 0:
                     continue
                 has_number = bool(re.search(r"\d", sentence))
