@@ -9,10 +9,10 @@ import pytest
 REAL_FILES = 20
 
 
-def test_every_real_filing_ingests_without_error(ingested, settings):
+def test_every_real_filing_ingests_without_error(ingested, ingested_settings):
     _, report = ingested
     by_file = {r.file: r for r in report.results}
-    names = [json.loads(line)["file"] for line in (settings.filings_dir / "MANIFEST.jsonl").read_text().splitlines()]
+    names = [json.loads(line)["file"] for line in (ingested_settings.filings_dir / "MANIFEST.jsonl").read_text().splitlines()]
     assert len(names) == REAL_FILES
     for name in names:
         assert by_file[name].status == "ingested", (name, by_file[name].error)
@@ -28,10 +28,10 @@ def test_ticker_and_form_come_from_the_document(ingested):
     assert docs["BTDR_424B5_2025-11-13.txt"]["ticker"] == "BTDR"
 
 
-def test_reingesting_the_same_bytes_changes_nothing(ingested, settings):
+def test_reingesting_the_same_bytes_changes_nothing(ingested, ingested_settings):
     pipeline, _ = ingested
     before = pipeline.index.count()
-    result = pipeline.ingest_file(settings.filings_dir / "MARA_8-K_2024-12-04.htm")
+    result = pipeline.ingest_file(ingested_settings.filings_dir / "MARA_8-K_2024-12-04.htm")
     assert result.status == "unchanged"
     assert pipeline.index.count() == before
 
@@ -46,12 +46,12 @@ def test_reingesting_the_same_bytes_changes_nothing(ingested, settings):
         ("archive.zip", b"PK\x03\x04" + b"\x00" * 200, "unsupported_format"),
     ],
 )
-def test_a_bad_file_fails_alone_and_loses_nothing(ingested, tmp_path, settings, name, data, code):
+def test_a_bad_file_fails_alone_and_loses_nothing(ingested, tmp_path, ingested_settings, name, data, code):
     pipeline, _ = ingested
     docs_before, chunks_before = len(pipeline.db.list_documents()), pipeline.index.count()
     bad = tmp_path / name
     bad.write_bytes(data)
-    good = settings.filings_dir / "CLSK_8-K_2025-11-12.txt"
+    good = ingested_settings.filings_dir / "CLSK_8-K_2025-11-12.txt"
     report = pipeline.ingest_paths([bad, good])
     statuses = {r.file: r for r in report.results}
     assert statuses[name].status == "failed"

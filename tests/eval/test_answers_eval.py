@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from eval.answers import BASELINE_PATH, load_questions, main, states_number, summarize
@@ -41,22 +40,11 @@ def test_question_set_covers_every_kind():
     assert all(q.get("numbers") or q.get("contains") for q in questions if not q["must_refuse"])
 
 
-def test_answers_over_real_filings_hold_the_baseline(tmp_path):
-    """The CI gate: ingest the real filings and corpus/, ask every question; no score below its
-    baseline, no invented citation, every must-refuse question refused."""
-    filings = os.environ.get("MINERLENS_FILINGS_DIR", str(REPO.parent / "shared" / "filings"))
+def test_answers_over_real_filings_hold_the_baseline(pristine_data_dir, tmp_path):
+    """The CI gate: every question over the session's ingest of the real filings and corpus/; no
+    score below its baseline, no invented citation, every must-refuse question refused."""
     out = tmp_path / "answers.json"
-    env = {"MINERLENS_FILINGS_DIR": filings}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        code = main(["--data-dir", str(tmp_path / "data"), "--ingest", "--out", str(out)])
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    code = main(["--data-dir", str(pristine_data_dir), "--out", str(out)])
     report = json.loads(out.read_text())
     assert report["scores"]["answers.accuracy"] >= 0.9
     assert report["scores"]["answers.citation_correctness"] == 1.0
