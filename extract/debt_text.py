@@ -140,7 +140,9 @@ _DEFINED_TERM = re.compile(
     # an unquoted defined term: "(the 2030 Notes)"
     r"|(?P<bare>(?:20\d{2}\s+)?(?:[A-Z][A-Za-z]+\s+){0,3}(?:Notes|Debentures|Bonds|Loan|Facility|Agreement))\))"
 )
-_REFERS_TO = re.compile(r"[“\"](?P<term>[^”\"]{2,60})[”\"]\s+refers?\s+to\s+(?:our|its|the)\s+", re.IGNORECASE)
+_REFERS_TO = re.compile(
+    r"[“\"](?P<term>[^”\"]{2,60})[”\"]\s+refers?(?P<collectively>,?\s*collectively,?)?\s+to\s+(?:our|its|the)\s+", re.IGNORECASE
+)
 _GENERIC_NOTES = re.compile(
     r"\b(?:the|such|these|our|its)\s+(?:new\s+)?(?:convertible\s+)?(?:senior\s+)?(?:notes\b|(?:notes\s+)?offering\b)", re.IGNORECASE
 )
@@ -174,9 +176,13 @@ _BACK_REFERENCE = re.compile(r"\b(?:this|such|that)\s+(?:agreement|facility|arra
 # A balance still owed, stated around an amount.
 _OUTSTANDING_BEFORE = re.compile(
     r"(?:unpaid|outstanding)\s+principal(?:\s+(?:balance|amount|payments))?\s+(?:of|was|is|were|totaling|totalling)\s*$"
-    r"|\boutstanding\s+(?:balance|borrowings)\s+of\s*$|\bprincipal\s+of\s*$",
+    r"|\boutstanding\s+(?:balance|borrowings)\s+of\s*$|\bprincipal\s+of\s*$"
+    # "As of November 10, 2025, we have fully drawn down US$100.0 million under the facility"
+    r"|\b(?:have|has|had)\s+(?:fully\s+)?(?:drawn(?:\s+down)?|borrowed)\s*$",
     re.I,
 )
+# "secured indebtedness to the extent of the value of the assets securing such indebtedness, including the X".
+_SECURED_INCLUDING = re.compile(r"\bsecured\s+(?:indebtedness|debt|obligations|borrowings)\b[^;]{0,160}?\bincluding\s+", re.I)
 # "seven agreements ... with a combined principal of $287": what new loans were for, not a balance.
 _NEW_PRINCIPAL = re.compile(r"\b(?:combined|original|initial)\s+principal\s+of\s*$", re.I)
 _OUTSTANDING_AFTER = re.compile(r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b", re.I)
@@ -252,6 +258,7 @@ class _Instrument:
     retiring_mentions: int = 0
     blank_coupon: bool = False
     option_included: bool = False
+    option_exercised: bool = False  # the option was exercised and told apart from the base amount
     name_ev: Evidence | None = None  # the sentence that first names it
     from_table: bool = False  # first named by a table row, not by prose
 
@@ -273,6 +280,8 @@ class _Reader:
         self.focus: _Instrument | None = None
         self.focus_paragraph = -1  # the paragraph last speaking of the focus
         self.generic_owner: _Instrument | None = None  # the instrument defined as (the “notes”)
+        self.capitalized: set[str] = set()  # defined terms that name an instrument only when capitalized
+        self.groups: dict[str, list[_Instrument]] = {}  # terms defined as several instruments collectively
 
     # -- naming ---------------------------------------------------------------------------
 
@@ -359,13 +368,52 @@ class _Reader:
                 self.aliases[name.lower()] = inst
             self._alias(text, m.end(), inst)
             found.append((m.start("noun"), m.end(), inst))
+        for m in re.finditer(rf"\b(?P<noun>{_FACILITY_NOUN})\b", text, re.I):
+            # "... in September 2025 providing for a financing facility of up to US$400,000,000 (the
+            # “September 2025 Matrixport Loan”)": a facility named by its defined term, no verb needed.
+            if any(s0 <= m.start() < e0 for s0, e0, _ in found) or _LENDER.search(self._paragraph(s, part)):
+                continue
+            defined = _DEFINED_NAME.match(text[m.end() : m.end() + 200])
+            if not defined or not re.search(r"[A-Z]\w+\s+\w", defined["term"]) or not _LOAN_WORD.search(defined["term"]):
+                continue
+            if re.search(r"[“\"]", text[m.end() : m.end() + defined.start("term") - 2]):
+                continue  # another defined term sits between the noun and this one
+            name = defined["term"].strip()
+            inst = self.aliases.get(name.lower()) or next((i for i in self.instruments if i.name.lower() == name.lower()), None)
+            if inst is None:
+                inst = _Instrument(name=name, kind=_facility_kind(m["noun"]), coupon=None, year=None)
+                self.instruments.append(inst)
+            inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+            self.aliases[name.lower()] = inst
+            found.append((m.start("noun"), m.end(), inst))
         for m in _REFERS_TO.finditer(text):
             after = [f for f in found if f[0] >= m.end()]
+            term = m["term"].lower()
+            if m["collectively"]:
+                # "“Matrixport Loans” refer, collectively, to ...": a group, never one of its members.
+                self.groups[term] = list({id(f[2]): f[2] for f in after}.values()) if after else self.groups.get(term, [])
+                self.aliases.pop(term, None)
+                continue
             if after:
-                self.aliases[m["term"].lower()] = after[0][2]
+                self.aliases[term] = after[0][2]
+                continue
+            noun = re.match(rf"(?:[\w-]+\s+){{0,2}}?(?P<noun>{_FACILITY_NOUN})\b", text[m.end() :], re.I)
+            if noun and term not in self.aliases:
+                # "“Financing Facility” refers to the financing facility that we entered into ...": the
+                # defined term names the facility the sentence goes on to describe.
+                inst = next((i for i in self.instruments if i.name.lower() == term), None)
+                if inst is None:
+                    inst = _Instrument(name=m["term"], kind=_facility_kind(noun["noun"]), coupon=None, year=None)
+                    self.instruments.append(inst)
+                inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+                self.aliases[term] = inst
+                self.capitalized.add(term)
+                found.append((m.start("term"), m.end("term"), inst))
         for term, inst in self.aliases.items():
             # Lookarounds, not \b: a defined term may start with "$" ("$100 Million Credit Facility").
             for m in re.finditer(r"(?<!\w)" + re.escape(term) + r"(?!\w)", text, re.IGNORECASE):
+                if term in self.capitalized and m.group()[0].islower():
+                    continue  # "a financing facility" is not the defined “Financing Facility”
                 if not any(s0 <= m.start() < e0 for s0, e0, _ in found):
                     found.append((m.start(), m.end(), inst))
         found.sort(key=lambda f: f[0])
@@ -493,6 +541,7 @@ class _Reader:
             self._heading(s, part)
             return
         mentions = self._mentions(s, part)
+        self._secured_including(s, part)
         for _, _, inst in mentions:
             inst.mentions += 1
             if _RETIRING.search(text):
@@ -523,12 +572,20 @@ class _Reader:
             if target is None:
                 continue
             if re.search(r"additional\s*$", before, re.I) and re.search(r"option|over-allotment", text, re.I):
-                if re.search(r"\bincludes?\b[^.]{0,40}$", text[max(0, a - 50) : a], re.I) or re.search(
-                    r"exercised\s+in\s+full|full\s+exercise", text, re.I
+                exercised = re.search(r"exercised\s+in\s+full|(?:full\s+)?exercise\s+in\s+full|full\s+exercise", text, re.I)
+                if re.search(r"\bincludes?\b[^.]{0,40}$", text[max(0, a - 50) : a], re.I) or exercised and re.search(
+                    r"\binclud(?:es|ing|ed)\b", text[:a], re.I
                 ):
+                    # "$650,000 ..., including the exercise in full of their option to purchase up to an
+                    # additional $100,000": the total already counts the option.
                     target.option_included = True
                     continue
                 target.set("option_usd", value, ev("option_usd"))
+                if exercised and target.evidence.get("option_usd") is not None and target.evidence["option_usd"].quote == s.quote:
+                    # "completion of ... an additional US$45.0 million ..., pursuant to the full exercise ... of
+                    # their option granted in connection with the ... private placement of US$330.0 million":
+                    # the notes issued are the base plus the option.
+                    target.option_exercised = True
                 continue
             if re.search(r"\bincludes?\s*$", before, re.I) and re.search(r"option", text, re.I):
                 target.option_included = True
@@ -565,6 +622,19 @@ class _Reader:
             self.focus = current[-1]
         if self.focus is not None and (current or target is self.focus):
             self.focus_paragraph = s.paragraph
+
+    def _secured_including(self, s: Sentence, part: Part) -> None:
+        """"rank effectively junior to any of our secured indebtedness ..., including the Matrixport
+        Loans": the instruments (or the group) named as examples of secured debt are secured."""
+        m = _SECURED_INCLUDING.search(s.text)
+        if m is None:
+            return
+        named = s.text[m.end() : m.end() + 80]
+        for term, members in [*self.groups.items(), *((t, [i]) for t, i in self.aliases.items() if i is not None)]:
+            if re.match(r"(?:the\s+|our\s+)?" + re.escape(term) + r"(?!\w)", named, re.I):
+                for inst in members:
+                    inst.set("secured", True, self._ev(s, part, "secured"))
+                return
 
     def _heading(self, s: Sentence, part: Part) -> None:
         """A sub-heading ("Mortgage - Corporate Office") ends the previous instrument's paragraphs;
@@ -638,6 +708,8 @@ class _Reader:
         # "credit limit of $50,000", "a loan of $20,000", "in the amount of $7,000".
         if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}{_FACILITY_NOUN}", after, re.I):
             return True
+        if re.search(r"\b(?:increased|upsized|expanded)\b[^$.;]{0,30}?\bto\s*$", before, re.I):
+            return True  # "which in September 2025, we increased to US$26.0 million": its size now
         return bool(re.search(r"(?:up\s+to|(?:credit\s+)?limit\s+of|(?:a|the)\s+loan\s+of|in\s+the\s+amount\s+of|borrowings\s+of\s+up\s+to)\s*$", before, re.I))
 
     def _terms(self, s: Sentence, part: Part, text: str, target: _Instrument, mentions: list) -> None:
@@ -743,6 +815,10 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
     if inst.option_included:
         values.pop("option_usd", None)
         inst.evidence.pop("option_usd", None)
+    elif inst.option_exercised and "principal_usd" in values and "option_usd" in values \
+            and inst.evidence["principal_usd"].quote == inst.evidence["option_usd"].quote:
+        # One sentence states the base and the exercised option: the notes issued are both.
+        values["principal_usd"] = float(values["principal_usd"]) + float(values["option_usd"])
     if "rate_text" in values:
         # A floating rate has no fixed coupon; a percent seen elsewhere is a reset or a hedge.
         values.pop("coupon_pct", None)
@@ -781,7 +857,14 @@ def _fold_unpriced(instruments: list[_Instrument]) -> list[_Instrument]:
         if bare.coupon is not None or bare.blank_coupon:
             continue
         twins = [i for i in out if i is not bare and i.kind == bare.kind and i.year == bare.year and i.year is not None and i.coupon is not None]
-        if len(twins) == 1 and "principal_usd" not in bare.values:
+        if len(twins) > 1 and bare.name_ev is not None:
+            # "proposed private placement of US$360.0 million ... convertible senior notes due 2029, (ii) ...
+            # pricing of US$360.0 million ... 5.25% convertible senior notes due 2029": the twin the same
+            # sentence names, or the one with the same principal.
+            twins = [i for i in twins if any(e.quote == bare.name_ev.quote for e in [i.name_ev, *i.evidence.values()] if e)] \
+                or [i for i in twins if "principal_usd" in bare.values and i.values.get("principal_usd") == bare.values["principal_usd"]]
+        principal = bare.values.get("principal_usd")
+        if len(twins) == 1 and (principal is None or twins[0].values.get("principal_usd") in (None, principal)):
             twin = twins[0]
             for k, v in bare.values.items():
                 twin.set(k, v, bare.evidence[k])

@@ -207,6 +207,9 @@ def _money_readings(quote: str) -> set[float]:
     # A derived amount: "US$400,000,000 ... or up to US$460,000,000 if ... exercise in full their option"
     # states an option of US$60,000,000 as the difference of the two.
     readings |= {abs(a - b) for a in amounts for b in amounts if a != b}
+    if re.search(r"\badditional\b", quote, re.I):
+        # "private placement of US$330.0 million ... and an additional US$45.0 million": the total issued.
+        readings |= {a + b for a in amounts for b in amounts if a != b}
     return {round(r, 4) for r in readings}
 
 
