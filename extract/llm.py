@@ -27,7 +27,7 @@ import json
 import re
 from typing import Any, NamedTuple, Protocol
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field, ValidationError, create_model
 
@@ -39,8 +39,15 @@ from ingest.types import Document
 
 # Fields that name or classify the record, or are bookkeeping: never asked of the model.
 _NOT_ASKED = {"ticker", "name", "kind", "evidence", "warnings", "xbrl_member", "mention_only", "outstanding_as_of"}
+# Most-asked terms first: a small model's output budget covers only a few fields per call.
+_PRIORITY = [
+    "principal_usd", "coupon_pct", "maturity_date", "maturity_year", "conversion_rate_per_1000",
+    "conversion_price_usd", "issue_date", "option_usd", "secured", "rate_text", "outstanding_usd",
+    "carrying_value_usd",
+]  # fmt: skip
 _ISO_FIELDS = {"issue_date", "maturity_date", "outstanding_as_of"}
 LLM_LOCATOR_SUFFIX = " · llm"
+_QUOTE_CHARS = 240  # long enough for a term's sentence, short enough to bound the output
 
 # Words that tend to sit in the sentence stating each term: used to pick the excerpt sent to the
 # model, so a 2,048-token context holds the sentences that matter rather than the cover page.
@@ -103,30 +110,30 @@ def llm_fill(record: DebtInstrument, doc: Document, settings: LlmSettings) -> De
 
 
 def missing_fields(record: DebtInstrument) -> list[str]:
-    """The value fields the rules left null: the only ones the model is asked for."""
-    return [
-        name
-        for name in DebtInstrument.model_fields
-        if name not in _NOT_ASKED and getattr(record, name) is None
-    ]
+    """The value fields the rules left null, the terms analysts ask for first leading: the only
+    ones the model is asked for."""
+    missing = [name for name in DebtInstrument.model_fields if name not in _NOT_ASKED and getattr(record, name) is None]
+    return sorted(missing, key=lambda name: _PRIORITY.index(name) if name in _PRIORITY else len(_PRIORITY))
 
 
-def propose(record: DebtInstrument, doc: Document, settings: LlmSettings, *, excerpt_chars: int = 3000) -> list[Proposal]:
-    """Ask the model for `record`'s missing fields; its raw proposals, not yet verified."""
-    fields = missing_fields(record)
+def propose(
+    record: DebtInstrument, doc: Document, settings: LlmSettings, *, excerpt_chars: int = 3000, max_fields: int = 3
+) -> list[Proposal]:
+    """Ask the model for up to `max_fields` of `record`'s missing fields (most-asked first); its raw
+    proposals, not yet verified. Each field costs a quote and a value in the model's output."""
+    fields = missing_fields(record)[:max_fields]
     if not fields:
         return []
     schema = proposal_schema(fields)
     excerpt = select_excerpt(doc, record, fields, excerpt_chars)
     wanted = "\n".join(f"- {name}: {DebtInstrument.model_fields[name].description}" for name in fields)
+    # One user message: several chat templates (Gemma's among them) drop system messages.
     messages = [
-        SystemMessage(
+        HumanMessage(
             "You read SEC filings for credit analysts. Fill the requested terms of one debt instrument "
             "from the excerpt only. For each term give the value and, in <term>_quote, the exact "
             "sentence of the excerpt that states it, copied verbatim. Amounts are full US dollars "
-            "(\"$1.15 billion\" is 1150000000). Use null when the excerpt does not state a term."
-        ),
-        HumanMessage(
+            "(\"$1.15 billion\" is 1150000000). Use null when the excerpt does not state a term.\n\n"
             f"Instrument: {record.name} ({record.kind})\nTerms wanted:\n{wanted}\n\nExcerpt from {doc.file}:\n{excerpt}"
         ),
     ]
@@ -135,6 +142,9 @@ def propose(record: DebtInstrument, doc: Document, settings: LlmSettings, *, exc
     parsed = result.get("parsed") if isinstance(result, dict) else None
     if parsed is None:
         error = result.get("parsing_error") if isinstance(result, dict) else None
+        raw = result.get("raw") if isinstance(result, dict) else None
+        if not error and getattr(raw, "response_metadata", {}).get("finish_reason") == "length":
+            error = "output cut at llm_max_tokens"
         raise UpstreamError(
             f"LLM endpoint returned no usable {schema.__name__} JSON: {_one_line(error) or 'empty reply'}",
             hint="Check MINERLENS_LLM_MODEL supports function calling; rule-based values stand.",
@@ -143,15 +153,16 @@ def propose(record: DebtInstrument, doc: Document, settings: LlmSettings, *, exc
 
 
 def proposal_schema(fields: list[str]) -> type[BaseModel]:
-    """A pydantic model with each missing field (its records.py type and description) and a
-    `<field>_quote` for the verbatim sentence stating it; every key required, null allowed."""
+    """A pydantic model with each missing field (its records.py type and description) followed by
+    `<field>_quote`, the verbatim sentence stating it; every key required, null allowed. Quotes are
+    length-bounded: servers that decode by grammar (llama.cpp) then cannot ramble past the budget."""
     spec: dict[str, Any] = {}
     for name in fields:
         info = DebtInstrument.model_fields[name]
         spec[name] = (info.annotation, Field(..., description=info.description))
         spec[f"{name}_quote"] = (
             str | None,
-            Field(..., description=f"Verbatim sentence from the excerpt stating {name}; null if not stated."),
+            Field(..., max_length=_QUOTE_CHARS, description=f"Verbatim sentence from the excerpt stating {name}; null if not stated."),
         )
     return create_model("DebtTerms", __doc__="Terms of one debt instrument, each with its quote.", **spec)
 
@@ -266,12 +277,12 @@ def llm_synthesize(question: str, evidence: list[Evidence], settings: LlmSetting
         return Synthesis("", [], [])
     numbered = "\n".join(f"[{i}] ({ev.document}, {ev.locator}) {ev.quote}" for i, ev in enumerate(evidence, 1))
     messages = [
-        SystemMessage(
+        HumanMessage(
             "Answer the credit analyst's question using only the numbered evidence. Cite every claim "
             "with its evidence number in square brackets, like [1]. Copy numbers exactly as the "
-            "evidence states them. If the evidence does not answer the question, say so."
+            "evidence states them. If the evidence does not answer the question, say so.\n\n"
+            f"Evidence:\n{numbered}\n\nQuestion: {question}"
         ),
-        HumanMessage(f"Evidence:\n{numbered}\n\nQuestion: {question}"),
     ]
     reply = _invoke(_chat(settings), messages, settings)
     text = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
@@ -291,7 +302,9 @@ def check_synthesis(text: str, question: str, evidence: list[Evidence]) -> Synth
         return ""  # an invented citation: it points at nothing the answer was built from
 
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", _CITATION.sub(keep_valid, text)).strip()
-    return Synthesis(cleaned, cited, unsupported_numbers(cleaned, [question, *(ev.quote for ev in evidence)]))
+    # Document names and locators were shown to the model too ("8-K · Item 1.01"): numbers from them are given.
+    given = [question, *(f"{ev.document} {ev.locator} {ev.quote}" for ev in evidence)]
+    return Synthesis(cleaned, cited, unsupported_numbers(cleaned, given))
 
 
 def unsupported_numbers(text: str, sources: list[str]) -> list[str]:

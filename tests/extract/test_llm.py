@@ -38,9 +38,9 @@ REMOVED = {
 }
 
 
-def settings(base_url: str | None, timeout_s: float = 120.0) -> Settings:
+def settings(base_url: str | None, timeout_s: float = 240.0) -> Settings:
     # Small max_tokens keeps each call to seconds on two cores.
-    return Settings(llm_base_url=base_url, llm_model=MODEL_ALIAS, llm_api_key=None, llm_timeout_s=timeout_s, llm_max_tokens=200)
+    return Settings(llm_base_url=base_url, llm_model=MODEL_ALIAS, llm_api_key=None, llm_timeout_s=timeout_s, llm_max_tokens=400)
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +87,6 @@ def test_fill_keeps_only_values_the_document_states(model_url, mara):
     # The values the rules found are untouched, whatever the model said about them.
     for name in ("option_usd", "coupon_pct", "issue_date", "maturity_year"):
         assert getattr(filled, name) == getattr(notes, name)
-
-    # llm_fill is propose + apply: one more real call gives the same kind of result.
-    again = llm_fill(stripped, doc, cfg)
-    for name in REMOVED:
-        assert getattr(again, name) in (None, REMOVED[name])
 
 
 def test_gate_drops_an_amount_read_without_its_unit_and_keeps_the_right_one(filing):
