@@ -101,3 +101,27 @@ class Extraction(BaseModel):
     hpc_contracts: list[HpcContract] = Field(default_factory=list)
     company_figures: CompanyFigures | None = None
     failures: list[Failure] = Field(default_factory=list)
+    utilization: list[UtilizationDisclosure] = Field(default_factory=list)
+
+
+class UtilizationDisclosure(BaseModel):
+    """How much of its AI/HPC capacity a company runs and earns from, for one period or date.
+
+    Mining capacity (hashrate, MW powering miners) is not AI/HPC utilization and never lands here."""
+
+    ticker: str | None = None
+    period_end: str | None = Field(None, description="ISO end of the reporting period the disclosure belongs to.")
+    as_of: str | None = Field(None, description="ISO date a point-in-time figure (MW, GPUs, occupancy) is stated at.")
+    energized_mw: float | None = Field(None, description="AI/HPC capacity operating or energized, MW.")
+    contracted_mw: float | None = Field(None, description="AI/HPC capacity leased or contracted to customers, MW.")
+    utilization_pct: float | None = Field(None, description="Occupancy or utilization of AI/HPC capacity, percent (85.0 is 85%).")
+    hpc_revenue_usd: float | None = Field(None, description="AI/HPC/cloud revenue recognized in the period, USD.")
+    hpc_revenue_period: str | None = Field(None, description="Length of the revenue period: '3 months', 'year to date' or '12 months'.")
+    revenue_line: str | None = Field(None, description="The revenue line as the filing names it, e.g. 'cloud services'.")
+    gpus_deployed: int | None = Field(None, description="GPUs deployed, hosted or in operation.")
+    site: str | None = Field(None, description="Data center or campus the figures refer to, where stated.")
+    evidence: list[Evidence] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+Extraction.model_rebuild()
