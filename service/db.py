@@ -198,7 +198,15 @@ def _m003_watch(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch]
+# AI/HPC utilization disclosures (MW, occupancy, HPC revenue, GPUs) per document; key is "period_end|site".
+utilization_mentions = _mentions_table("utilization_mentions")
+
+
+def _m004_utilization(conn: Connection) -> None:
+    utilization_mentions.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch, _m004_utilization]
 
 
 def _now() -> str:
@@ -384,11 +392,23 @@ class Database:
             }
             for h in extraction.hpc_contracts
         ]
+        utilization_rows = [
+            {
+                "doc_sha256": doc_sha256,
+                "document": document,
+                "ticker": u.ticker or ticker,
+                "filed": filed,
+                "key": f"{u.period_end or u.as_of or ''}|{u.site or ''}",
+                "record": u.model_dump_json(),
+            }
+            for u in extraction.utilization
+        ]
         with self.engine.begin() as conn:
-            for table in (debt_mentions, hpc_mentions, company_figures):
+            for table in (debt_mentions, hpc_mentions, utilization_mentions, company_figures):
                 conn.execute(table.delete().where(table.c.doc_sha256 == doc_sha256))
             _insert_many(conn, debt_mentions, debt_rows)
             _insert_many(conn, hpc_mentions, hpc_rows)
+            _insert_many(conn, utilization_mentions, utilization_rows)
             if extraction.company_figures is not None:
                 conn.execute(
                     company_figures.insert(),
@@ -412,7 +432,7 @@ class Database:
     def _delete_rows(conn: Connection, sha256: str, *, include_extraction: bool) -> None:
         tables: list[sa.Table] = [xbrl_facts, chunks, parts, documents]
         if include_extraction:
-            tables = [debt_mentions, hpc_mentions, company_figures, *tables]
+            tables = [debt_mentions, hpc_mentions, utilization_mentions, company_figures, *tables]
         for table in tables:
             column = table.c.sha256 if table is documents else table.c.doc_sha256
             conn.execute(table.delete().where(column == sha256))
@@ -470,6 +490,9 @@ class Database:
 
     def hpc_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
         return self._mentions(hpc_mentions, ticker)
+
+    def utilization_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
+        return self._mentions(utilization_mentions, ticker)
 
     def company_figures(self, ticker: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(company_figures).order_by(company_figures.c.period_end)
