@@ -126,7 +126,7 @@ _NOTE_NAME = re.compile(
     re.IGNORECASE,
 )
 _FACILITY_NOUN = (
-    r"(?:revolving\s+credit\s+facility|credit\s+facility|line\s+of\s+credit|master\s+loan\s+agreement|loan\s+agreement"
+    r"(?:(?:credit|loan)\s+and\s+security\s+(?:facility|agreement)(?:\s+agreement)?|revolving\s+credit\s+facility|credit\s+facility|line\s+of\s+credit|master\s+loan\s+agreement|loan\s+agreement"
     r"|term\s+loan(?:\s+facility)?|financing\s+facility|equipment\s+financing\s+(?:agreement|arrangement)"
     r"|credit\s+agreement|promissory\s+note|note\s+payable|mortgage)"
 )
@@ -169,6 +169,10 @@ _RETIRING = re.compile(
 )
 
 
+_YEAR_NOTES = re.compile(
+    r"(?<![\w$.,])(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+    r"(?P<year>20\d{2})\s+(?:convertible\s+)?(?:senior\s+)?notes\b"
+)
 # A defined term after the facility noun, past its lender or purpose ("... with Western Alliance Bank
 # (the “Western Alliance Bank Credit Agreement”)"), but not past another sentence.
 _DEFINED_NAME = re.compile(r"[^.;()]{0,140}?\((?:the\s+)?[“\"](?P<term>[^”\"]{4,60})[”\"]\)")
@@ -261,6 +265,7 @@ class _Instrument:
     option_exercised: bool = False  # the option was exercised and told apart from the base amount
     name_ev: Evidence | None = None  # the sentence that first names it
     from_table: bool = False  # first named by a table row, not by prose
+    year_term: bool = False  # named only as "the November 2029 notes"
 
     def set(self, name: str, value: object, ev: Evidence) -> None:
         """First statement wins: cover pages and opening paragraphs state the terms first."""
@@ -380,6 +385,11 @@ class _Reader:
                 continue  # another defined term sits between the noun and this one
             name = defined["term"].strip()
             inst = self.aliases.get(name.lower()) or next((i for i in self.instruments if i.name.lower() == name.lower()), None)
+            if inst is None and self.focus is not None and self.focus.kind != "convertible" \
+                    and re.search(r"\b(?:consist\w*\s+of|compris\w*)\b", text[: m.start()], re.I):
+                # "a $10.0 million credit and security facility consisting of a $6.0 million revolving line
+                # of credit (the “Revolving Line of Credit”) and ...": a part of the facility in focus.
+                inst = self.focus
             if inst is None:
                 inst = _Instrument(name=name, kind=_facility_kind(m["noun"]), coupon=None, year=None)
                 self.instruments.append(inst)
@@ -416,6 +426,18 @@ class _Reader:
                     continue  # "a financing facility" is not the defined “Financing Facility”
                 if not any(s0 <= m.start() < e0 for s0, e0, _ in found):
                     found.append((m.start(), m.end(), inst))
+        for m in _YEAR_NOTES.finditer(text):
+            # "the November 2029 notes", "our 2030 Notes": notes named by their maturity, defined elsewhere.
+            if any(s0 <= m.start("year") < e0 for s0, e0, _ in found):
+                continue
+            # Kept apart until the end of the document: the term may be defined further on (see _fold_year_terms).
+            name = " ".join(m.group().split())
+            inst = next((i for i in self.instruments if i.year_term and i.name.lower() == name.lower()), None)
+            if inst is None:
+                inst = _Instrument(name=name, kind=_note_kind(name), coupon=None, year=int(m["year"]), year_term=True)
+                self.instruments.append(inst)
+            inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+            found.append((m.start(), m.end(), inst))
         found.sort(key=lambda f: f[0])
         return found
 
@@ -739,7 +761,7 @@ class _Reader:
                 target.set("maturity_date", date, ev("maturity_date"))
                 target.set("maturity_year", int(date[:4]), ev("maturity_year"))
             else:
-                m = re.search(r"\bmatures?\s+in\s+(?P<rest>\w+\.?\s+\d{4})", text, re.I)
+                m = re.search(r"\bmatur(?:es?|ed)\s+in\s+(?P<rest>\w+\.?\s+\d{4})", text, re.I)
                 month_year = parse_month_year(m["rest"]) if m else None
                 if month_year:
                     target.set("maturity_year", month_year[0], ev("maturity_year"))
@@ -834,8 +856,9 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
     mention_only = not terms
     if mention_only and inst.retiring_mentions == 0:
         return None  # named in passing without a single term and not being retired: noise
-    if inst.kind != "convertible" and inst.kind in ("credit_facility", "term_loan", "other") and "principal_usd" not in values and not terms:
-        return None
+    if inst.kind != "convertible" and inst.kind in ("credit_facility", "term_loan", "other") and "principal_usd" not in values and not terms \
+            and not (inst.retiring_mentions and re.search(r"\bnotes\b", inst.name, re.I)):
+        return None  # a loan named without terms; notes being repurchased are still worth a mention
     evidence = [e for k, e in inst.evidence.items() if k in values]
     if inst.name_ev is not None:
         evidence.append(inst.name_ev)
@@ -902,10 +925,30 @@ def _fold_table_rows(instruments: list[_Instrument]) -> list[_Instrument]:
     return out
 
 
+def _fold_year_terms(instruments: list[_Instrument], aliases: dict[str, _Instrument | None]) -> list[_Instrument]:
+    """"The July 2031 notes" used before the list of defined terms says which notes they are, or named
+    by year while one set of notes of that year is named in full: those notes."""
+    out = list(instruments)
+    for term in [i for i in out if i.year_term]:
+        twin = aliases.get(term.name.lower())
+        if twin is None or twin is term:
+            same = [i for i in out if i is not term and not i.year_term and i.year == term.year
+                    and (i.kind == "convertible" or "notes" in i.name.lower())]
+            twin = same[0] if len(same) == 1 else None
+        if twin is None:
+            continue
+        for k, v in term.values.items():
+            twin.set(k, v, term.evidence[k])
+        twin.mentions += term.mentions
+        twin.retiring_mentions += term.retiring_mentions
+        out.remove(term)
+    return out
+
+
 def debt_from_text(doc: Document) -> list[DebtInstrument]:
     """Every debt instrument the prose of `doc` states terms for, each value with its sentence."""
     reader = _Reader(doc)
-    instruments = _fold_table_rows(_fold_unpriced(reader.read()))
+    instruments = _fold_table_rows(_fold_unpriced(_fold_year_terms(reader.read(), reader.aliases)))
     out = []
     for inst in instruments:
         record = _finish(inst, doc)
