@@ -181,6 +181,7 @@ _BACK_REFERENCE = re.compile(r"\b(?:this|such|that)\s+(?:agreement|facility|arra
 _OUTSTANDING_BEFORE = re.compile(
     r"(?:unpaid|outstanding)\s+principal(?:\s+(?:balance|amount|payments))?\s+(?:of|was|is|were|totaling|totalling)\s*$"
     r"|\boutstanding\s+(?:balance|borrowings)\s+of\s*$|\bprincipal\s+of\s*$"
+    r"|\bprincipal\s+outstanding\s+(?:at|as\s+of)\s+[^$.;]{0,30}?\bof\s*$"
     # "As of November 10, 2025, we have fully drawn down US$100.0 million under the facility"
     r"|\b(?:have|has|had)\s+(?:fully\s+)?(?:drawn(?:\s+down)?|borrowed)\s*$",
     re.I,
@@ -666,7 +667,12 @@ class _Reader:
         # "Auto and Equipment Loans" is one group of loans; "Auto Loans and Western Alliance
         # Equipment Financing Agreement" is two instruments under one heading.
         named = [p for p in re.split(r"\s+(?:and|&)\s+", s.text) if _LOAN_WORD.search(p)]
-        if len(named) > 1 or _LENDER.search(self._paragraph(s, part)) or len(nouns) > 1:
+        if _LENDER.search(self._paragraph(s, part)):
+            return
+        if len(named) > 1 or len(nouns) > 1:
+            # The paragraphs below speak of the first one until the next is introduced ("Additionally,
+            # ... entered into an equipment financing agreement with Western Alliance Bank").
+            self._heading_first_of_several(s, part, named)
             return
         if not nouns and not self._names_a_lender_loan(s, part):
             return
@@ -683,6 +689,21 @@ class _Reader:
         inst.name_ev = inst.name_ev or self._ev(s, part, "name")
         run_in = s.end < len(part.text) and part.text[s.end] != "\n"
         self.focus, self.focus_paragraph = inst, s.paragraph + (0 if run_in else 1)
+
+    def _heading_first_of_several(self, s: Sentence, part: Part, named: list[str]) -> None:
+        """A heading over two instruments whose first is a group of loans ("Auto and Equipment Loans and
+        Western Alliance Equipment Financing Agreement"): the paragraph under it opens with the first."""
+        if len(named) < 2 or s.text.find(named[1]) <= 0:
+            return
+        first = re.sub(r"\s+(?:and|&)\s*$", "", s.text[: s.text.find(named[1])]).strip()
+        if not re.search(r"\bloans\b", first, re.I) or not _distinct_words(first):
+            return  # only a plural loan group reads as one instrument
+        inst = next((i for i in self.instruments if i.name.lower() == first.lower()), None)
+        if inst is None:
+            inst = _Instrument(name=first, kind="other", coupon=None, year=None)
+            self.instruments.append(inst)
+        inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+        self.focus, self.focus_paragraph = inst, s.paragraph + 1
 
     @staticmethod
     def _names_a_lender_loan(s: Sentence, part: Part) -> bool:
@@ -798,12 +819,15 @@ class _Reader:
             return
         ev = self._ev(s, part, "issue_date")
         # "On November 20, 2024, the Company completed ... offering"; "On April 22, 2025, the Company entered into".
-        m = re.match(r"\s*On\s+", text)
-        if m and dates[0][1][0] <= 5 and re.search(
+        # "On August 14, 2024, ..."; "Additionally, on August 28, 2024, the Company entered into ..."
+        m = re.match(r"\s*(?:(?:Additionally|Also|Further|Furthermore|Subsequently|Separately|In\s+addition|Later),\s+)?[Oo]n\s+", text)
+        if m and not dates[0][1][0] <= m.end() + 2:
+            m = None
+        if m and dates[0][1][0] <= m.end() + 2 and re.search(
             r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",
             text[: 400],
             re.I,
-        ) and not re.search(r"\b(?:press\s+release|announc\w+|priced|pricing)\b", text[:200], re.I) or m and dates[0][1][0] <= 5 \
+        ) and not re.search(r"\b(?:press\s+release|announc\w+|priced|pricing)\b", text[:200], re.I) or m and dates[0][1][0] <= m.end() + 2 \
                 and target.kind != "convertible" and re.search(r"\b(?:borrowed|refinanc\w+|drew|obtained\s+a\s+loan)\b", text[:400], re.I):
             target.set("issue_date", dates[0][0], ev)
             return

@@ -344,6 +344,8 @@ def _build(doc: Document, member: _Member, period: str) -> DebtInstrument:
     issue = _signing_date(member, period)
     if any(re.search(r"BusinessCombination|BusinessAcquisition|Acquisition", lf.local) for lf in member.facts):
         issue = None  # a loan assumed in an acquisition: its context dates are the deal's, not the loan's
+    if len([p for p in re.split(r"\s+(?:and|&)\s+", label) if _DEBT_WORDS.search(p)]) > 1:
+        issue = None  # "Auto Loans and Western Alliance Equipment Financing Agreement": whose date is it?
     if issue is not None:
         # The context date is only a hint: keep it when the text says so ("On August 14, 2024, ...").
         _stamp_date(doc, ev, values, "issue_date", issue[0], anchor)
@@ -494,7 +496,7 @@ def _with_outstanding(doc: Document, inst: DebtInstrument, period: str) -> DebtI
     Done after merging, so a narrative member's stated principal wins over a table row's carrying amount.
     """
     carrying = inst.carrying_value_usd
-    if inst.outstanding_usd is not None and carrying and inst.outstanding_usd < 0.9 * carrying:
+    if inst.kind == "convertible" and inst.outstanding_usd is not None and carrying and inst.outstanding_usd < 0.9 * carrying:
         # "at least $75,000 of notes outstanding" is a threshold, not the balance: principal owed
         # is never far below the carrying amount.
         inst = inst.model_copy(update={"outstanding_usd": None, "outstanding_as_of": None,
