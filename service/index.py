@@ -210,23 +210,9 @@ def bm25_tokens(text: str) -> list[str]:
 
 
 @dataclass(slots=True)
-class Hit:
+class Hit(Chunk):
     """A retrieved chunk, its fused score and where each ranking placed it (1-based, None if absent)."""
 
-    chunk_id: str
-    document: str
-    doc_sha256: str
-    part: str
-    part_type: str
-    section: str | None
-    page: int | None
-    start: int
-    end: int
-    text: str
-    ticker: str | None
-    cik: str | None
-    form: str | None
-    filed: str | None
     score: float
     dense_rank: int | None
     keyword_rank: int | None
