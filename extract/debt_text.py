@@ -267,6 +267,7 @@ class _Instrument:
     name_ev: Evidence | None = None  # the sentence that first names it
     from_table: bool = False  # first named by a table row, not by prose
     year_term: bool = False  # named only as "the November 2029 notes"
+    commitment_only: bool = False  # its principal so far is an "up to" commitment
 
     def set(self, name: str, value: object, ev: Evidence) -> None:
         """First statement wins: cover pages and opening paragraphs state the terms first."""
@@ -632,6 +633,14 @@ class _Reader:
                     if isinstance(base, float) and value > base:
                         target.set("option_usd", value - base, ev("option_usd"))
                     continue
+                funded = re.search(r"\breceived\s+(?:a\s+loan\s+of|an?)\s*$", before, re.I)
+                if funded and target.commitment_only and target.kind != "credit_facility":
+                    # "provided for up to $35,000 of borrowings ... received a loan of $20,000 at closing": a
+                    # term loan's principal is what was lent, not the commitment it was lent under.
+                    target.values.pop("principal_usd", None)
+                    target.commitment_only = False
+                if "principal_usd" not in target.values and re.search(r"\bup\s+to\s*$", before, re.I):
+                    target.commitment_only = True
                 target.set("principal_usd", value, ev("principal_usd"))
 
         # The subject comes first: "The November 2029 notes bear interest at 5.25% ... exchanges of our 8.50% notes".
@@ -751,6 +760,8 @@ class _Reader:
         # "credit limit of $50,000", "a loan of $20,000", "in the amount of $7,000".
         if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}{_FACILITY_NOUN}", after, re.I):
             return True
+        if re.search(r"\breceived\s+an?\s*$", before, re.I) and re.match(r"\s+(?:[\w-]+\s+)?loan\b", after, re.I):
+            return True  # "received a $20,000 thousand loan at closing"
         if re.search(r"\b(?:increased|upsized|expanded)\b[^$.;]{0,30}?\bto\s*$", before, re.I):
             return True  # "which in September 2025, we increased to US$26.0 million": its size now
         return bool(re.search(r"(?:up\s+to|(?:credit\s+)?limit\s+of|(?:a|the)\s+loan\s+of|in\s+the\s+amount\s+of|borrowings\s+of\s+up\s+to)\s*$", before, re.I))
