@@ -12,6 +12,7 @@ from extract.contracts import extract_contracts
 from extract.debt import extract_debt
 from extract.figures import extract_figures
 from extract.records import Extraction, Failure
+from extract.utilization import extract_utilization
 from ingest.types import Document
 
 log = logging.getLogger("minerlens.extract")
@@ -20,6 +21,7 @@ EXTRACTORS = (
     ("debt_instruments", extract_debt),
     ("hpc_contracts", extract_contracts),
     ("company_figures", extract_figures),
+    ("utilization", extract_utilization),
 )
 
 

@@ -178,7 +178,7 @@ def cmd_extract(args) -> int:
             print(f"FAILED    {path.name}: {exc.message}", file=sys.stderr)
             failed += 1
             continue
-        documents.append(extraction.model_dump(include={"file", "debt_instruments", "hpc_contracts", "company_figures", "failures"}))
+        documents.append(extraction.model_dump(include={"file", "debt_instruments", "hpc_contracts", "company_figures", "utilization", "failures"}))
     if args.json:
         print_json({"documents": documents})
     else:
@@ -216,6 +216,14 @@ def cmd_contracts(args) -> int:
             term = f"{deal['term_months']} months" if deal.get("term_months") else "-"
             state = "in force" if deal["in_force"] else (deal.get("status") or "superseded")
             print(f"    - {_num(deal.get('capacity_mw'), ' MW')} {_num(deal.get('gpus'), ' GPUs')} {_usd(deal.get('total_contract_value_usd'))} {term} [{state}] ({len(deal['sources'])} sources)")
+    if book["utilization"]:
+        print("  utilization:")
+    for u in book["utilization"]:
+        when = u.get("period_end") or u.get("as_of") or "-"
+        revenue = f"{_usd(u.get('hpc_revenue_usd'))} ({u.get('hpc_revenue_period')})" if u.get("hpc_revenue_usd") else ""
+        pct = f"{u['utilization_pct']:g}% utilized" if u.get("utilization_pct") is not None else ""
+        print(f"    {when:<10} {u.get('site') or '':<12} {_num(u.get('energized_mw'), ' MW energized') if u.get('energized_mw') else ''} "
+              f"{_num(u.get('gpus_deployed'), ' GPUs') if u.get('gpus_deployed') else ''} {pct} {revenue}  [{u['document']}]")
     return 0
 
 

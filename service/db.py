@@ -370,39 +370,16 @@ class Database:
 
     def save_extraction(self, doc_sha256: str, document: str, ticker: str | None, filed: str | None, extraction: Extraction) -> None:
         """Replace one document's extraction rows (debt, HPC, company figures) in one transaction."""
-        debt_rows = [
-            {
-                "doc_sha256": doc_sha256,
-                "document": document,
-                "ticker": d.ticker or ticker,
-                "filed": filed,
-                "key": d.name,
-                "record": d.model_dump_json(),
-            }
-            for d in extraction.debt_instruments
-        ]
-        hpc_rows = [
-            {
-                "doc_sha256": doc_sha256,
-                "document": document,
-                "ticker": h.ticker or ticker,
-                "filed": filed,
-                "key": h.counterparty,
-                "record": h.model_dump_json(),
-            }
-            for h in extraction.hpc_contracts
-        ]
-        utilization_rows = [
-            {
-                "doc_sha256": doc_sha256,
-                "document": document,
-                "ticker": u.ticker or ticker,
-                "filed": filed,
-                "key": f"{u.period_end or u.as_of or ''}|{u.site or ''}",
-                "record": u.model_dump_json(),
-            }
-            for u in extraction.utilization
-        ]
+        def mention_rows(records, key) -> list[dict[str, Any]]:
+            return [
+                {"doc_sha256": doc_sha256, "document": document, "ticker": r.ticker or ticker, "filed": filed,
+                 "key": key(r), "record": r.model_dump_json()}
+                for r in records
+            ]
+
+        debt_rows = mention_rows(extraction.debt_instruments, lambda d: d.name)
+        hpc_rows = mention_rows(extraction.hpc_contracts, lambda h: h.counterparty)
+        utilization_rows = mention_rows(extraction.utilization, lambda u: f"{u.period_end or u.as_of or ''}|{u.site or ''}")
         with self.engine.begin() as conn:
             for table in (debt_mentions, hpc_mentions, utilization_mentions, company_figures):
                 conn.execute(table.delete().where(table.c.doc_sha256 == doc_sha256))

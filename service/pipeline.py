@@ -234,7 +234,13 @@ class Pipeline:
         rows = self.db.hpc_mentions(ticker=ticker.upper())
         if not rows and not self.db.list_documents(ticker=ticker.upper()):
             raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
-        return build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
+        book = build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
+        # Utilization disclosures (energized MW, occupancy, HPC revenue, GPUs deployed) by period.
+        book["utilization"] = [
+            {**r["record"], "document": r["document"], "filed": r["filed"]}
+            for r in sorted(self.db.utilization_mentions(ticker=ticker.upper()), key=lambda r: r["record"].get("period_end") or r["record"].get("as_of") or "")
+        ]
+        return book
 
     def ask(self, question: str, ticker: str | None = None) -> Answer:
         from service.answer import Sources  # imported here: this method is the answer module's only caller
