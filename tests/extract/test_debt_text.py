@@ -214,3 +214,63 @@ def test_repaid_balance_is_not_outstanding(filing) -> None:
     # "the Company repaid the $50,000 outstanding balance on the line of credit"
     line = _one(extract_debt(filing("CLSK_10-Q_2025-02-06.htm")), principal_usd=50_000_000)
     assert line.outstanding_usd == 0.0
+
+
+# --- round 3: defined terms, option exercises, groups, funded loans ---------------------------
+
+
+def test_exercised_option_adds_to_the_base_and_is_kept_apart(filing) -> None:
+    # "an additional US$45.0 million ... pursuant to the full exercise ... of their option granted in
+    # connection with the ... private placement of US$330.0 million principal amount of notes"
+    notes = _one(extract_debt(filing("BTDR_424B5_2025-11-12.txt")), coupon_pct=4.875)
+    assert (notes.principal_usd, notes.option_usd) == (375_000_000, 45_000_000)
+
+
+def test_facilities_named_by_defined_terms_and_groups(filing) -> None:
+    found = extract_debt(filing("BTDR_424B5_2025-11-12.txt"))
+    names = {i.name for i in found}
+    # Two loans defined in one bullet without a verb for the second; the collective term is no instrument.
+    assert {"April 2025 Matrixport Loan", "September 2025 Matrixport Loan", "October 2025 Matrixport Loan"} <= names
+    assert "Matrixport Loans" not in names
+    september = _one(found, name="September 2025 Matrixport Loan")
+    # "... secured indebtedness ..., including the Matrixport Loans"
+    assert (september.principal_usd, september.secured) == (400_000_000, True)
+    october = _one(found, name="October 2025 Matrixport Loan")
+    # "As of November 10, 2025, we have fully drawn down US$100.0 million under the facility."
+    assert (october.outstanding_usd, october.outstanding_as_of) == (100_000_000, "2025-11-10")
+    facility = _one(found, name="Financing Facility")
+    # "“Financing Facility” refers to the financing facility ... we increased to US$26.0 million"
+    assert (facility.principal_usd, facility.outstanding_usd) == (26_000_000, 26_487_000)
+    # The bare "convertible senior notes due 2029" of the 6-K list is the 5.25% notes, not a third 2029 issue.
+    assert sorted(i.coupon_pct for i in found if i.maturity_year == 2029) == [5.25, 8.5]
+
+
+def test_notes_named_only_by_month_and_year(filing) -> None:
+    found = extract_debt(filing("BTDR_424B5_2025-11-13.txt"))
+    notes = _one(found, name="November 2029 notes")
+    assert (notes.maturity_year, notes.mention_only) == (2029, True)
+    assert len(found) == 2
+
+
+def test_umbrella_facility_keeps_its_parts(filing) -> None:
+    ess = _one(extract_debt(filing("RIOT_10-K_2025-02-27.htm")), name="Credit and Security Facility")
+    # "$10.0 million credit and security facility consisting of a $6.0 million revolving line of credit
+    # (the “Revolving Line of Credit”) and ...": one instrument; "The Revolving Line of Credit matured in December 2024"
+    assert (ess.kind, ess.principal_usd, ess.maturity_year, ess.secured) == ("credit_facility", 10_000_000, 2024, True)
+
+
+def test_funded_term_loan_and_loan_group_under_a_shared_heading(filing) -> None:
+    found = extract_debt(filing("CLSK_10-Q_2025-02-06.htm"))
+    auto = _one(found, xbrl_member="clsk:AutoAndEquipmentLoansAndFinancingMember")
+    # "combined principal outstanding at December 31, 2024 of $643"; "The loans are secured with ..."
+    assert (auto.outstanding_usd, auto.secured, auto.issue_date) == (643_000, True, None)
+    western = _one(found, name="Equipment financing agreement with Western Alliance Bank")
+    assert (western.principal_usd, western.issue_date) == (1_000_000, "2024-08-28")  # "Additionally, on August 28, 2024"
+    older = extract_debt(filing("CLSK_10-Q_2024-05-09.htm"))
+    trinity = _one(older, coupon_pct=13.8)
+    # "provided for up to $35,000 of borrowings ... received a loan of $20,000 at closing"
+    assert trinity.principal_usd == 20_000_000
+    marquee = _one(older, name="Marquee Funding Partners")
+    assert marquee.secured is True  # found under "10. LOANS", not the "Leases" note above it
+    auto_2024 = _one(older, xbrl_member="clsk:AutoLoansMember")
+    assert auto_2024.outstanding_usd == 812_000  # "combined principal of $287" is new loans, not the balance

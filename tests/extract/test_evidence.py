@@ -98,6 +98,9 @@ def test_gate_refuses_a_record_without_evidence(filing) -> None:
     [
         ("The Company received a loan of $20,000 at closing", "principal_usd", 20_000_000, True),  # table in thousands
         ("US$400,000,000 ... or up to US$460,000,000 if ... exercise in full their option", "option_usd", 60_000_000, True),
+        # A derived total: "an additional US$45.0 million ... private placement of US$330.0 million".
+        ("an additional US$45.0 million ... of US$330.0 million principal amount of notes", "principal_usd", 375_000_000, True),
+        ("US$45.0 million ... of US$330.0 million principal amount of notes", "principal_usd", 375_000_000, False),
         ("The notes are senior unsecured obligations of the Company.", "secured", False, True),
         ("The notes are senior unsecured obligations of the Company.", "secured", True, False),
         ("The aircraft is pledged as collateral for the note.", "secured", True, True),

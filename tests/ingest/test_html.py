@@ -48,6 +48,14 @@ def test_numbered_note_heading_in_caps(filings_dir):
     assert "Note 16 — Subsequent Events" in notes
 
 
+def test_note_number_alone_on_its_line(filings_dir):
+    """'9.' on one line and 'LEASES' on the next is a note heading; '10. LOANS' follows it."""
+    part = _part(filings_dir, "CLSK_10-Q_2024-05-09.htm", "10-Q")
+    assert part.section_at(part.text.index("Operating lease cost (1)")).label == "Part I › Item 1 › Note 9 — Leases"
+    offset = part.text.index("Marquee Funding Partners | Jul-26 - Feb-27")
+    assert part.section_at(offset).label == "Part I › Item 1 › Note 10 — Loans"
+
+
 def test_table_of_contents_makes_no_sections(filings_dir):
     part = _part(filings_dir, "BTBT_10-K_2025-03-14.htm", "10-K")
     item7 = [s for s in part.sections if s.label == "Part II › Item 7"]
