@@ -1,7 +1,8 @@
 """The debt ledger: the same notes appear in the launch release, the pricing release, the closing
 8-K, the prospectus and every later 10-Q. Resolve those mentions into one instrument per company.
 
-Key: the XBRL member where there is one, else (kind, coupon, maturity year). Values are taken from
+Key: the XBRL member where there is one, else (kind, coupon, maturity year), else commitment and
+name; each mention joins the instrument it matches best, an ambiguous one stays apart. Values are taken from
 the latest filed mention that states them; mentions that disagree are kept as conflicts, never
 hidden, and outstanding principal is recorded as a history by its as-of date.
 """
@@ -36,18 +37,11 @@ class LedgerInstrument:
         kinds = [m.record.kind for m in sorted(self.mentions, key=lambda m: m.filed or "") if m.record.kind != "other"]
         return kinds[-1] if kinds else "other"
 
-    def accepts(self, record: DebtInstrument) -> bool:
-        """Same instrument when the XBRL member matches, or when kind, terms and name agree. Filers rename
-        members between filings, so a different member only asks for stronger agreement of the terms."""
+    def affinity(self, record: DebtInstrument) -> int:
+        """How strongly `record` links to this instrument; 0 when it cannot be this instrument."""
         if any(_conflict(m.record, record) for m in self.mentions):
-            return False
-        for m in self.mentions:
-            members = (m.record.xbrl_member, record.xbrl_member)
-            if all(members) and members[0] == members[1]:
-                return True
-            if _same_kind(m.record.kind, record.kind) and _linked(m.record, record, strict=all(members)):
-                return True
-        return False
+            return 0
+        return max((_link_score(m.record, record) for m in self.mentions), default=0)
 
     def to_dict(self) -> dict:
         ordered = sorted(self.mentions, key=lambda m: m.filed or "")
@@ -88,8 +82,10 @@ class LedgerInstrument:
 
 def build_ledger(ticker: str, mentions: list[Mention]) -> dict:
     instruments: list[LedgerInstrument] = []
-    for mention in sorted(mentions, key=lambda m: m.filed or ""):
-        home = next((i for i in instruments if i.accepts(mention.record)), None)
+    # Complete mentions first: they anchor instruments that partial ones (a launch release with the
+    # coupon blank, "the November 2029 notes") can then join by their best match.
+    for mention in sorted(mentions, key=lambda m: (_completeness(m.record), m.filed or ""), reverse=True):
+        home = _best_home(instruments, [mention])
         if home is None:
             home = LedgerInstrument()
             instruments.append(home)
@@ -101,22 +97,40 @@ def build_ledger(ticker: str, mentions: list[Mention]) -> dict:
     return {"ticker": ticker.upper(), "instruments": rows}
 
 
+def _best_home(instruments: list[LedgerInstrument], mentions: list[Mention]) -> LedgerInstrument | None:
+    """The one instrument all `mentions` link to most strongly; None when none links, or when two
+    link equally well (an ambiguous reference stays apart rather than be merged by a guess)."""
+    scored = []
+    for instrument in instruments:
+        scores = [instrument.affinity(m.record) for m in mentions]
+        if min(scores) > 0:
+            scored.append((sum(scores), instrument))
+    scored.sort(key=lambda s: s[0], reverse=True)
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
+
+
 def _merge_linked(instruments: list[LedgerInstrument]) -> list[LedgerInstrument]:
-    """Greedy grouping depends on arrival order: a mention can land alone before the mention that
-    links it to a group arrives. Merge groups that one of their mentions links, until none does."""
-    merged = True
-    while merged:
-        merged = False
-        for i, a in enumerate(instruments):
-            for b in instruments[i + 1 :]:
-                if all(a.accepts(m.record) for m in b.mentions):
-                    a.mentions.extend(b.mentions)
-                    instruments.remove(b)
-                    merged = True
-                    break
-            if merged:
+    """A group can form before the mention that links it to another arrives: merge a group into
+    the one instrument it links to best, until no group does."""
+    changed = True
+    while changed:
+        changed = False
+        for group in sorted(instruments, key=lambda i: len(i.mentions)):
+            home = _best_home([i for i in instruments if i is not group], group.mentions)
+            if home is not None:
+                home.mentions.extend(group.mentions)
+                instruments.remove(group)
+                changed = True
                 break
     return instruments
+
+
+def _completeness(record: DebtInstrument) -> tuple[bool, int]:
+    """A stated coupon names a series ("4.00% … due 2031"): such mentions anchor first."""
+    known = sum(v is not None for v in (record.coupon_pct, record.maturity_year, record.maturity_date, record.principal_usd))
+    return (record.coupon_pct is not None, known)
 
 
 def _same_kind(a: str, b: str) -> bool:
@@ -124,25 +138,38 @@ def _same_kind(a: str, b: str) -> bool:
 
 
 def _conflict(a: DebtInstrument, b: DebtInstrument) -> bool:
-    """Terms that cannot belong to one instrument: another coupon, maturity or size."""
+    """Terms that cannot belong to one instrument: another coupon, maturity, size or name."""
     for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year), (a.maturity_date, b.maturity_date)):
         if x is not None and y is not None and x != y:
             return True
+    # "April 2025 Matrixport Loan" and "September 2025 Matrixport Loan": each name says what the other
+    # does not. XBRL member names are the filer's labels (misspellings included): their terms decide.
+    words_a, words_b = _distinctive_words(a.name), _distinctive_words(b.name)
+    if words_a - words_b and words_b - words_a and not (a.xbrl_member and b.xbrl_member):
+        return True
     return _far_apart(a.principal_usd, b.principal_usd)
 
 
-def _linked(a: DebtInstrument, b: DebtInstrument, *, strict: bool = False) -> bool:
-    agree = sum(
-        1 for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year)) if x is not None and x == y
+def _link_score(a: DebtInstrument, b: DebtInstrument) -> int:
+    """0 when nothing ties two mentions together, else the more agreeing terms the higher."""
+    if a.xbrl_member and a.xbrl_member == b.xbrl_member:
+        return 100
+    if not _same_kind(a.kind, b.kind):
+        return 0
+    terms = sum(
+        2 for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year), (a.maturity_date, b.maturity_date))
+        if x is not None and x == y
     )
-    if agree >= (2 if strict else 1):
-        return True
-    # Facilities and loans rarely state a coupon and a maturity together: their names and
-    # commitments identify them ("Coinbase line of credit" in a 10-Q and in a release).
-    if a.principal_usd is not None and a.principal_usd == b.principal_usd:
-        return True
     words_a, words_b = _distinctive_words(a.name), _distinctive_words(b.name)
-    return bool(words_a and words_b) and len(words_a & words_b) / min(len(words_a), len(words_b)) >= 0.5
+    if a.xbrl_member and b.xbrl_member:
+        # Filers rename members between filings: a different member asks for coupon and maturity
+        # both, or the same distinctive name ("Auto and Equipment Loans" / "Auto Loans").
+        return terms if terms >= 4 else (2 if words_a and words_a == words_b else 0)
+    # Facilities and loans rarely state a coupon and a maturity: their commitments and names
+    # identify them ("Coinbase line of credit" in a 10-Q and in a release).
+    same_size = 2 if a.principal_usd is not None and a.principal_usd == b.principal_usd else 0
+    same_name = 2 if words_a and words_b and len(words_a & words_b) / min(len(words_a), len(words_b)) >= 0.5 else 0
+    return terms + same_size + same_name
 
 
 # Words every debt name uses: they say what kind of debt it is, not which one.

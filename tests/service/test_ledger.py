@@ -62,3 +62,15 @@ def test_outstanding_principal_is_tracked_across_two_10qs():
     assert trinity[0]["outstanding_usd"] == 3_449_000
     marquee = next(i for i in ledger["instruments"] if "Marquee" in i["name"])
     assert [h["outstanding_usd"] for h in marquee["outstanding_history"]] == [1_503_000, 1_143_000]
+
+
+def test_a_launch_with_a_blank_coupon_joins_the_priced_series_not_an_older_one():
+    ledger = build_ledger("BTDR", mentions("BTDR_424B5_2025-11-12.txt", "BTDR_424B5_2025-11-13.txt"))
+    by_coupon = {i["coupon_pct"]: i for i in ledger["instruments"] if i["kind"] == "convertible"}
+    # The 11-12 preliminary supplement offers "convertible senior notes due 2031" with the rate blank;
+    # the 11-13 final one prices them at 4.00%. Bitdeer's older 4.875% notes also mature in 2031.
+    assert {m["document"] for m in by_coupon[4.0]["mentions"]} == {"BTDR_424B5_2025-11-12.txt", "BTDR_424B5_2025-11-13.txt"}
+    assert by_coupon[4.875]["principal_usd"] == 375_000_000
+    assert len(by_coupon[4.875]["mentions"]) == 1
+    matrixport = sorted(i["name"] for i in ledger["instruments"] if "Matrixport" in i["name"])
+    assert matrixport == ["April 2025 Matrixport Loan", "October 2025 Matrixport Loan", "September 2025 Matrixport Loan"]
