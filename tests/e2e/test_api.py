@@ -112,3 +112,48 @@ def test_bad_requests_are_json_errors(api):
 def test_openapi_docs_are_served(api):
     paths = api.get("/openapi.json").json()["paths"]
     assert {"/documents", "/search", "/ask", "/healthz"} <= set(paths)
+
+
+def test_screen_lists_companies_with_their_metrics(api):
+    rows = {r["ticker"]: r for r in api.get("/screen").json()["companies"]}
+    riot = rows["RIOT"]
+    assert riot["period_end"] == "2025-03-31"
+    assert riot["values"]["total_debt_usd"] == 585_313_000  # RIOT 10-Q balance sheet, current + noncurrent
+    assert riot["values"]["cash_usd"] == 163_719_000
+    assert riot["values"]["net_debt_usd"] == 585_313_000 - 163_719_000
+
+
+def test_company_screen_history_and_flags(api):
+    periods = api.get("/companies/CLSK/screen").json()["periods"]
+    assert [p["period_end"] for p in periods][:2] == ["2024-03-31", "2024-12-31"]
+    flags = api.get("/flags", params={"ticker": "MARA"}).json()["flags"]
+    assert any(f["kind"] == "new_debt_instrument" and "2031" in f["key"] for f in flags)
+    assert_json_error(api.get("/flags", params={"since": "last week"}), 422, "bad_input")
+
+
+def test_market_inputs_feed_the_screen(api):
+    body = api.post("/market", json={"as_of": "2025-03-31", "btc_price_usd": 82_548.91, "share_prices": {"riot": 7.12}}).json()
+    assert body["share_prices"] == {"RIOT": 7.12}
+    assert_json_error(api.post("/market", json={"as_of": "2025-03-31", "btc_price_usd": -5}), 422, "bad_input")
+    assert_json_error(api.post("/market", json={"as_of": "someday"}), 400, "bad_input")
+
+
+def test_maturity_walls_are_png(api):
+    for path in ("/maturities.png", "/companies/CLSK/maturities.png"):
+        response = api.get(path)
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_contracts_and_debt_ledger(api):
+    book = api.get("/companies/CORZ/contracts").json()
+    coreweave = next(h for h in book["contracts"] if h["counterparty"].startswith("CoreWeave"))
+    assert coreweave["in_force"]["capacity_mw"] == 270  # 200 MW signed + the 70 MW option exercise
+    debt = api.get("/companies/MARA/debt").json()
+    notes = next(i for i in debt["instruments"] if i["maturity_year"] == 2031 and i["principal_usd"])
+    assert notes["conversion_rate_per_1000"] == 28.9159
+    assert {"document", "locator", "quote", "field"} <= set(notes["mentions"][0]["evidence"][0])
+
+
+def test_watch_status_when_the_watcher_is_off(api):
+    assert api.get("/watch/status").json() == {"enabled": False, "companies": []}
