@@ -201,16 +201,19 @@ def outstanding_instruments(ledger: dict, as_of: str | None = None) -> tuple[lis
 
     A balance sheet whose debt note itemizes instruments lists every one outstanding at that date,
     so it is authoritative: an instrument it does not list was repaid, renamed, or is a prose
-    mention of a listed one (counting it would count the debt twice). Instruments first seen
+    mention of a listed one (counting it would count the debt twice). A date only one instrument
+    reports ("as of November 10 we had drawn $100 million") is no such list. Instruments first seen
     after the latest itemized date (a new 8-K issue) enter at their principal.
     """
     notes: list[str] = []
     out: list[dict] = []
     instruments = ledger.get("instruments", [])
     cutoff = _iso(as_of) if as_of else None
-    itemized = sorted({h["as_of"] for inst in instruments for h in inst.get("outstanding_history", [])
-                       if cutoff is None or (_iso(h["as_of"]) and _iso(h["as_of"]) <= cutoff)})
-    last_itemized = itemized[-1] if itemized else None
+    reported = [h["as_of"] for inst in instruments for h in inst.get("outstanding_history", [])
+                if cutoff is None or (_iso(h["as_of"]) and _iso(h["as_of"]) <= cutoff)]
+    itemized = sorted(set(reported))
+    lists = [day for day in itemized if reported.count(day) >= 2]
+    last_itemized = lists[-1] if lists else None
     for inst in instruments:
         name = inst.get("name")
         issued = _iso(inst.get("issue_date"))
@@ -219,7 +222,7 @@ def outstanding_instruments(ledger: dict, as_of: str | None = None) -> tuple[lis
         history = [h for h in inst.get("outstanding_history", []) if h["as_of"] in itemized]
         if history:
             latest = history[-1]
-            if latest["as_of"] != last_itemized:
+            if last_itemized and latest["as_of"] < last_itemized:
                 notes.append(f"{name}: last reported outstanding at {latest['as_of']}, not itemized at {last_itemized}; left out")
                 continue
             if not latest["outstanding_usd"]:
@@ -234,8 +237,10 @@ def outstanding_instruments(ledger: dict, as_of: str | None = None) -> tuple[lis
         if inst.get("kind") in COMMITMENT_KINDS:
             notes.append(f"{name}: facility commitment {inst['principal_usd']:,.0f} with no drawn amount stated; left out")
             continue
-        if last_itemized and not (issued and issued > _iso(last_itemized)):
-            notes.append(f"{name}: not itemized at {last_itemized} and not issued after it; left out")
+        first_seen = _iso(min((m["filed"] for m in inst.get("mentions", []) if m.get("filed")), default=None))
+        new = (issued and issued > _iso(last_itemized)) or (first_seen and first_seen > _iso(last_itemized)) if last_itemized else True
+        if not new:
+            notes.append(f"{name}: not itemized at {last_itemized} and not issued or first reported after it; left out")
             continue
         if cutoff and not issued:
             notes.append(f"{name}: no issue date, cannot place it in the period ending {as_of}; left out")
