@@ -154,6 +154,11 @@ class Embedder:
                 self._query_cache.popitem(last=False)
         return vector
 
+    def clear_query_cache(self) -> None:
+        """Forget cached query vectors (benchmarks time cold queries)."""
+        with self._cache_lock:
+            self._query_cache.clear()
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""
         if not texts:

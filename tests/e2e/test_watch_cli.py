@@ -58,3 +58,35 @@ def test_watch_refuses_to_start_without_a_declared_user_agent(server, tmp_path):
     assert out.returncode == 1
     assert out.stderr.count("\n") == 1 and "config_error" in out.stderr and "User-Agent" in out.stderr
     assert server.log == []
+
+
+def test_the_api_runs_the_watcher_in_the_background(server, tmp_path):
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = watch_env(server, tmp_path, MINERLENS_WATCH="1", MINERLENS_WATCH_INTERVAL="1")
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, status = time.monotonic() + 600, {}
+        while time.monotonic() < deadline:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/watch/status", timeout=5).json()
+                if status["companies"] and status["companies"][0]["last_accession"]:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(1)
+        assert status["enabled"] is True
+        (btdr,) = status["companies"]
+        assert (btdr["ticker"], btdr["error"]) == ("BTDR", None)
+        assert btdr["last_accession"] in {"0001213900-25-109293", "0001213900-25-109593"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert server.max_requests_in_window() <= 5
