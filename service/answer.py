@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from extract.records import Evidence
 from ingest.errors import BadInput, MinerlensError
 from service.contracts import counterparty_key
+from service.ledger import distinctive_words
 from ingest.companies import lookup
 from service.question import Question, company_words, content_terms, understand
 from service.screen import outstanding_instruments
@@ -528,11 +529,9 @@ def resolve_instruments(instruments: list[dict], q: Question) -> list[dict] | No
 def identifying_words(inst: dict) -> set[str]:
     """Words that tell this instrument from the company's others: distinctive name words, its
     stated size ("$100 million"), coupon and maturity year."""
-    from service.ledger import _distinctive_words  # the ledger's notion of a distinctive name word
-
     words: set[str] = set()
     for name in [inst["name"], *(m["name"] for m in inst["mentions"])]:
-        words |= _distinctive_words(name)
+        words |= distinctive_words(name)
     if inst.get("principal_usd"):
         millions = inst["principal_usd"] / 1e6
         words.add(f"${millions:,.0f} million" if millions < 1000 else f"${millions / 1000:g} billion")

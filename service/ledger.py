@@ -144,7 +144,7 @@ def _conflict(a: DebtInstrument, b: DebtInstrument) -> bool:
             return True
     # "April 2025 Matrixport Loan" and "September 2025 Matrixport Loan": each name says what the other
     # does not. XBRL member names are the filer's labels (misspellings included): their terms decide.
-    words_a, words_b = _distinctive_words(a.name), _distinctive_words(b.name)
+    words_a, words_b = distinctive_words(a.name), distinctive_words(b.name)
     if words_a - words_b and words_b - words_a and not (a.xbrl_member and b.xbrl_member):
         return True
     return _far_apart(a.principal_usd, b.principal_usd)
@@ -160,7 +160,7 @@ def _link_score(a: DebtInstrument, b: DebtInstrument) -> int:
         2 for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year), (a.maturity_date, b.maturity_date))
         if x is not None and x == y
     )
-    words_a, words_b = _distinctive_words(a.name), _distinctive_words(b.name)
+    words_a, words_b = distinctive_words(a.name), distinctive_words(b.name)
     if a.xbrl_member and b.xbrl_member:
         # Filers rename members between filings: a different member asks for coupon and maturity
         # both, or the same distinctive name ("Auto and Equipment Loans" / "Auto Loans").
@@ -180,7 +180,7 @@ GENERIC_WORDS = frozenset(
 )
 
 
-def _distinctive_words(name: str) -> set[str]:
+def distinctive_words(name: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]+", name.lower()) if w not in GENERIC_WORDS and len(w) > 2}
 
 
