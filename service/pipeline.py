@@ -133,13 +133,13 @@ class Pipeline:
         )
         extraction = self._extract(doc)
         self._store_original(data, doc)
-        # Vectors first, rows last: the documents row is what marks a document as ingested, so a
-        # crash in between leaves a document that the next run ingests again (chunk ids are stable).
+        # Vectors and extraction first, the documents row last: that row marks a document as ingested,
+        # so a crash in between leaves a document the next run ingests again (ids are stable, rows replaced).
         self.index.add(chunks)
-        self.db.save_document(doc, chunks)
-        self._documents_seen += 1
         # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
         self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
+        self.db.save_document(doc, chunks)
+        self._documents_seen += 1
         flags = self.refresh_flags(doc.filing.ticker) if doc.filing.ticker else []
         return IngestResult(
             filename,
