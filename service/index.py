@@ -613,7 +613,8 @@ class Index:
 
     def warm(self) -> None:
         """Build the keyword index and load the model now rather than on the first request."""
-        self._bm25(self._mirror)
+        if self._mirror.n:  # an empty index has no keyword index to build
+            self._bm25(self._mirror)
         self.embedder.embed(["warm up"])
 
 

@@ -71,10 +71,11 @@ def test_the_api_runs_the_watcher_in_the_background(server, tmp_path):
         port = s.getsockname()[1]
     env = watch_env(server, tmp_path, MINERLENS_WATCH="1", MINERLENS_WATCH_INTERVAL="1")
     proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline, status = time.monotonic() + 600, {}
         while time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
             try:
                 status = httpx.get(f"http://127.0.0.1:{port}/watch/status", timeout=5).json()
                 if status["companies"] and status["companies"][0]["last_accession"]:

@@ -233,3 +233,9 @@ def test_rows_stay_aligned_through_growth_replacement_and_deletion(tmp_path, emb
     (restated,) = [h for h in idx.search("restated", k=10) if h.keyword_rank == 1]
     assert restated.chunk_id == replacement.chunk_id and restated.text.endswith("restated")
     assert Index(tmp_path, embedder, ChunkConfig()).count() == 1200
+
+
+def test_an_empty_index_warms_and_finds_nothing(tmp_path, embedder):
+    index = Index(tmp_path, embedder, ChunkConfig())
+    index.warm()  # the API warms at start, before anything is ingested
+    assert index.search("convertible notes", k=5) == []
