@@ -127,7 +127,8 @@ def debt_rows(part: Part, table: Table) -> list[DebtRow]:
     capitalization = any(re.match(r"\s*principal\s+amount\s+of\b", r[0], re.I) for r in body if r)
     if not any(kinds) and not capitalization:
         return []
-    if not any(k in ("outstanding", "carrying") for k in kinds):
+    balance_columns = any(k in ("outstanding", "carrying") for k in kinds)
+    if not balance_columns:
         # A capitalization table: the first figure of a row is the actual balance, the next the as-adjusted one.
         kinds = ["outstanding"] + [k or "skip" for k in kinds[1:]]
     date = _header_date(table, part)
@@ -147,7 +148,9 @@ def debt_rows(part: Part, table: Table) -> list[DebtRow]:
                 continue
             seen.add(kind)  # the first column of a kind is the latest period
             _read_cell(values, kind, cell, scale)
-        if values.outstanding_usd is not None or values.carrying_value_usd is not None:
+        # A row with dashes under headed balance columns but a stated rate (an undrawn line) still
+        # states its coupon; the reader keeps such a row only when the prose names its instrument.
+        if values.outstanding_usd is not None or values.carrying_value_usd is not None or balance_columns and values.coupon_pct is not None:
             out.append(values)
     return out
 

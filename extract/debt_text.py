@@ -842,10 +842,15 @@ class _Reader:
                 and target.kind != "convertible" and re.search(r"\b(?:borrowed|refinanc\w+|drew|obtained\s+a\s+loan)\b", text[:400], re.I):
             target.set("issue_date", dates[0][0], ev)
             return
-        for iso, (a, _) in dates:
+        for iso, (a, b) in dates:
             before = text[max(0, a - 80) : a]
-            if target.kind != "convertible" and re.search(r"\b(?:signed|executed|dated|entered\s+into)\s+(?:on|as\s+of)\s*$", before, re.I):
-                target.set("issue_date", iso, ev)  # "a Master Loan Agreement signed on August 7, 2024"
+            if target.kind != "convertible" and re.search(r"\b(?:signed|executed|dated|entered\s+into|taken\s+out|originated)\s+(?:on|as\s+of)\s*$", before, re.I):
+                target.set("issue_date", iso, ev)  # "a Master Loan Agreement signed on August 7, 2024"; "a mortgage taken out on ..."
+                return
+            if target.kind != "convertible" and re.search(r"\b(?:an?|the|its)\s*$", before, re.I) and re.match(
+                r"\s+(?:[A-Z][\w-]*\s+){0,4}(?:Agreement|Facility)\b", text[b : b + 80]
+            ):
+                target.set("issue_date", iso, ev)  # "An April 22, 2022 Master Equipment Financing Agreement": the agreement's date
                 return
             if re.search(r"(?:expected\s+to\s+close|will\s+close|closing(?:\s+date)?(?:\s+is\s+expected(?:\s+to\s+(?:occur|take\s+place))?)?)\s+on\s*$", before, re.I) or (
                 # "closed its private placement of ... notes due 2031 on December 4, 2024"
@@ -952,6 +957,8 @@ def _fold_table_rows(instruments: list[_Instrument]) -> list[_Instrument]:
         words = _distinct_words(row.name)
         twins = [i for i in out if i is not row and not i.from_table and words & _distinct_words(i.name)]
         if len(twins) != 1:
+            if not {"outstanding_usd", "carrying_value_usd", "principal_usd"} & row.values.keys():
+                out.remove(row)  # a rate with no balance and no prose naming it: nothing to report alone
             continue
         twin = twins[0]
         for k, v in row.values.items():

@@ -72,3 +72,14 @@ def test_prose_agreement_and_its_xbrl_member_named_alike_are_one(filing) -> None
     # Prose: "Master Equipment Financing Agreement"; XBRL: MasterEquipmentFinancingArrangementMember.
     found = [i for i in extract_debt(filing("CLSK_10-Q_2024-05-09.htm")) if "Master Equipment" in i.name]
     assert [(i.issue_date, i.secured, i.coupon_pct, i.outstanding_usd) for i in found] == [("2022-04-22", True, 13.8, 8_585_000)]
+
+
+def test_undrawn_line_row_states_its_rate_and_agreement_date_is_the_issue_date() -> None:
+    doc = parse_path(_CORPUS / "CLSK_10-Q_2025-02-06_debt-note_sample.htm")
+    # "Coinbase line of credit | None (terminable on notice) | 8.50% | — | — | 50,000": nothing drawn, a stated rate.
+    coinbase_row = next(row for row in _rows(doc) if row.label == "Coinbase line of credit")
+    assert (coinbase_row.outstanding_usd, coinbase_row.carrying_value_usd, coinbase_row.coupon_pct) == (None, None, 8.5)
+    by_name = {d.name: d for d in extract_debt(doc)}
+    assert by_name["Coinbase line of credit"].coupon_pct == 8.5
+    # "An April 22, 2022 Master Equipment Financing Agreement with Trinity Capital Inc."
+    assert by_name["Trinity master equipment financing"].issue_date == "2022-04-22"
