@@ -20,7 +20,7 @@ from ingest.chunk import chunk_document
 from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge, UpstreamError
 from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
 from ingest.types import Document
-from service.answer import Answer, Answerer
+from service.answer import Answer, Answerer, Sources
 from service.config import Settings
 from service.charts import maturity_wall_png
 from service.contracts import build_contracts
@@ -195,11 +195,13 @@ class Pipeline:
         rows = self.db.debt_mentions(ticker=ticker.upper())
         return [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows]
 
-    def debt_ledger(self, ticker: str) -> dict:
-        mentions = self.debt_mentions(ticker)
-        if not mentions and not self.db.list_documents(ticker=ticker.upper()):
+    def _require_documents(self, ticker: str) -> None:
+        if not self.db.list_documents(ticker=ticker.upper()):
             raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
-        return build_ledger(ticker, mentions)
+
+    def debt_ledger(self, ticker: str) -> dict:
+        self._require_documents(ticker)
+        return self.ledger(ticker)
 
     def tickers(self) -> list[str]:
         return sorted({d["ticker"] for d in self.db.list_documents() if d["ticker"]})
@@ -207,13 +209,19 @@ class Pipeline:
     def screen(self, ticker: str) -> list[dict]:
         return company_screen(self.db, self.debt_ledger(ticker), ticker.upper(), load_market_inputs(self.db))
 
+    def ledger(self, ticker: str) -> dict:
+        """The company's merged debt ledger (empty when nothing is stored; `debt_ledger` refuses that)."""
+        return build_ledger(ticker, self.debt_mentions(ticker))
+
+    def ledgers(self) -> dict[str, dict]:
+        return {t: self.ledger(t) for t in self.tickers()}
+
     def universe(self) -> list[dict]:
-        ledgers = {t: build_ledger(t, self.debt_mentions(t)) for t in self.tickers()}
-        return universe_screen(self.db, ledgers, load_market_inputs(self.db))
+        return universe_screen(self.db, self.ledgers(), load_market_inputs(self.db))
 
     def refresh_flags(self, ticker: str) -> list[dict]:
         """Raise the flags the company's current ledger and screen call for; returns only new ones."""
-        ledger = build_ledger(ticker, self.debt_mentions(ticker))
+        ledger = self.ledger(ticker)
         rows = company_screen(self.db, ledger, ticker.upper(), load_market_inputs(self.db))
         return raise_flags(self.db, ticker.upper(), ledger, rows, self.settings)
 
@@ -227,14 +235,11 @@ class Pipeline:
     def maturity_wall(self, ticker: str | None = None) -> bytes:
         if ticker:
             return maturity_wall_png({ticker.upper(): self.debt_ledger(ticker)}, title=f"{ticker.upper()} maturity wall")
-        ledgers = {t: build_ledger(t, self.debt_mentions(t)) for t in self.tickers()}
-        return maturity_wall_png(ledgers, title="Maturity wall, all companies")
+        return maturity_wall_png(self.ledgers(), title="Maturity wall, all companies")
 
     def contracts(self, ticker: str) -> dict:
-        rows = self.db.hpc_mentions(ticker=ticker.upper())
-        if not rows and not self.db.list_documents(ticker=ticker.upper()):
-            raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
-        book = build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
+        self._require_documents(ticker)
+        book = self._contract_book(ticker)
         # Utilization disclosures (energized MW, occupancy, HPC revenue, GPUs deployed) by period.
         book["utilization"] = [
             {**r["record"], "document": r["document"], "filed": r["filed"]}
@@ -242,19 +247,19 @@ class Pipeline:
         ]
         return book
 
-    def ask(self, question: str, ticker: str | None = None) -> Answer:
-        from service.answer import Sources  # imported here: this method is the answer module's only caller
+    def _contract_book(self, ticker: str) -> dict:
+        rows = self.db.hpc_mentions(ticker=ticker.upper())
+        return build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
 
+    def ask(self, question: str, ticker: str | None = None) -> Answer:
         # One Sources per question: each ledger, screen and contract book is built at most once,
         # and only the passage path embeds anything (the query).
         market = load_market_inputs(self.db)
         sources = Sources(
             tickers=self.tickers,
-            ledger=lambda t: build_ledger(t, self.debt_mentions(t)),
+            ledger=self.ledger,
             screen=lambda t, ledger: company_screen(self.db, ledger, t, market),
-            contracts=lambda t: build_contracts(
-                t, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in self.db.hpc_mentions(ticker=t)]
-            ),
+            contracts=self._contract_book,
             search=self.search,
         )
         return Answerer(sources, self.settings).ask(question, ticker=ticker.upper() if ticker else None)

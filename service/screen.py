@@ -42,11 +42,6 @@ def missing(reason: str, inputs: list[dict] | None = None) -> dict:
     return metric(None, inputs, reason)
 
 
-def _input_from(m: dict, name: str | None = None) -> list[dict]:
-    """A metric used as an input of another: its value plus its own inputs' sources."""
-    return [{"name": name or "", "value": m["value"], "document": None, "evidence": [], "derived_from": m["inputs"]}]
-
-
 # -- periods ---------------------------------------------------------------------------------
 
 
