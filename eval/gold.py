@@ -4,7 +4,12 @@ Sources, merged in this order:
 1. `<filings_dir>/labels.jsonl`: one line per real filing (read in place, never copied).
 2. every `corpus/labels*.jsonl`: same line format, documents under `corpus/`; lines for the same
    file in several such files are merged (their instruments and contracts are concatenated).
-3. `eval/gold/corrections.jsonl`: one line per label proven wrong by reading the document:
+3. `eval/gold/groups.jsonl`: one line per document, `{"file", "group", "added", "why"}`. The group is
+   `in_sample` (rules were written while reading it) or `out_of_sample` (scored before any rule was
+   changed for it). It is set when the document is added and never moved: a document that has been
+   tuned on stays in its group, and the issue notes say which out-of-sample issuers were tuned on.
+   A gold document without a group line is refused, so nobody can add one and forget to decide.
+4. `eval/gold/corrections.jsonl`: one line per label proven wrong by reading the document:
    `{"file", "section": "debt_instruments"|"hpc_contracts", "instrument": name or index,
      "field", "old", "new", "quote"}`. `old` must equal the current label value, so a
    correction that no longer applies (the upstream label was fixed) fails loudly instead of
@@ -23,6 +28,8 @@ from service.config import get_settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO_ROOT / "corpus"
 CORRECTIONS_PATH = Path(__file__).resolve().parent / "gold" / "corrections.jsonl"
+GROUPS_PATH = Path(__file__).resolve().parent / "gold" / "groups.jsonl"
+GROUPS = ("in_sample", "out_of_sample")
 
 
 @dataclass
@@ -35,6 +42,12 @@ class GoldDocument:
     debt_instruments: list[dict] = field(default_factory=list)
     hpc_contracts: list[dict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # label files that contributed
+    group: str = "in_sample"  # see eval/gold/groups.jsonl
+
+    @property
+    def issuer(self) -> str:
+        """The ticker the file is named after (`CEPO_10-Q_...`, `contracts/APLD_...`)."""
+        return Path(self.file).name.split("_")[0].upper()
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -102,15 +115,32 @@ def apply_corrections(docs: dict[str, GoldDocument], corrections: list[dict]) ->
         record.setdefault("corrected", []).append(fix["field"])
 
 
+def assign_groups(docs: dict[str, GoldDocument], rows: list[dict]) -> None:
+    """Set each document's group from its groups.jsonl line; refuse a document without one."""
+    groups = {}
+    for row in rows:
+        if row.get("group") not in GROUPS:
+            raise BadInput(f"groups.jsonl: {row.get('file')!r} has group {row.get('group')!r}, expected one of {GROUPS}")
+        groups[row["file"]] = row["group"]
+    missing = sorted(set(docs) - set(groups))
+    if missing:
+        raise BadInput(f"no eval group for {', '.join(missing)}",
+                       hint="Add a line to eval/gold/groups.jsonl when a document is added (in_sample or out_of_sample).")
+    for name, doc in docs.items():
+        doc.group = groups[name]
+
+
 def load_gold(
     filings_dir: Path | None = None,
     corpus_dir: Path | None = None,
     corrections_path: Path | None = None,
+    groups_path: Path | None = None,
 ) -> dict[str, GoldDocument]:
     """All gold documents by file name, corrections applied."""
     filings_dir = Path(filings_dir) if filings_dir is not None else get_settings().filings_dir
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else CORPUS_DIR
     corrections_path = Path(corrections_path) if corrections_path is not None else CORRECTIONS_PATH
+    groups_path = Path(groups_path) if groups_path is not None else GROUPS_PATH
 
     labels = filings_dir / "labels.jsonl"
     if not labels.is_file():
@@ -127,4 +157,5 @@ def load_gold(
                 _merge(docs, row, corpus_dir, path)
     if corrections_path.is_file():
         apply_corrections(docs, _read_jsonl(corrections_path))
+    assign_groups(docs, _read_jsonl(groups_path) if groups_path.is_file() else [])
     return docs

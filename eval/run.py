@@ -74,7 +74,8 @@ def evaluate_document(gold: GoldDocument, extractors: Extractors) -> DocumentSco
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"contracts: {type(exc).__name__}: {exc}")
     return score_document(gold.file, gold.negative, pred_debt, gold.debt_instruments,
-                          pred_contracts, gold.hpc_contracts, "; ".join(errors) or None)
+                          pred_contracts, gold.hpc_contracts, "; ".join(errors) or None,
+                          group=gold.group, issuer=gold.issuer)
 
 
 def run_eval(gold: dict[str, GoldDocument] | None = None, extractors: Extractors | None = None,
@@ -128,14 +129,22 @@ def format_report(report: EvalReport) -> str:
             cells += f"{f'{contracts.field_correct}/{contracts.field_total}':>7} {_pct(contracts.field_accuracy)}"
         return cells + note
 
-    for doc in report.documents:
-        note = ""
-        if doc.negative:
-            note = "  NEGATIVE CONTROL FAILED" if doc.negative_failed else "  (negative control ok)"
-        if doc.error:
-            note += f"  error: {doc.error[:80]}"
-        lines.append(row(doc.file, doc.debt, doc.contracts, note))
+    groups = report.by_group()
+    for group, part in groups.items():
+        lines.append(f"[{group}]")
+        for doc in part.documents:
+            note = ""
+            if doc.negative:
+                note = "  NEGATIVE CONTROL FAILED" if doc.negative_failed else "  (negative control ok)"
+            if doc.error:
+                note += f"  error: {doc.error[:80]}"
+            lines.append(row(doc.file, doc.debt, doc.contracts, note))
     lines.append("-" * len(header))
+    for group, part in groups.items():
+        lines.append(row(f"GROUP {group}", part.debt, part.contracts))
+    if "out_of_sample" in groups:
+        for issuer, part in groups["out_of_sample"].by_issuer().items():
+            lines.append(row(f"  issuer {issuer}", part.debt, part.contracts))
     lines.append(row("OVERALL", report.debt, report.contracts))
     lines.append("")
     for title, score in (("debt", report.debt), ("contracts", report.contracts)):

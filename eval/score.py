@@ -200,6 +200,8 @@ class DocumentScore:
     debt: RecordScore
     contracts: RecordScore | None  # None when no contract extractor ran
     error: str | None = None  # extraction failure, one line
+    group: str = "in_sample"  # eval/gold/groups.jsonl
+    issuer: str = ""
 
     @property
     def negative_failed(self) -> bool:
@@ -212,17 +214,19 @@ class DocumentScore:
 
     def to_dict(self) -> dict:
         return {
-            "file": self.file, "negative": self.negative, "negative_failed": self.negative_failed,
+            "file": self.file, "group": self.group, "issuer": self.issuer,
+            "negative": self.negative, "negative_failed": self.negative_failed,
             "error": self.error, "debt": self.debt.to_dict(),
             "contracts": self.contracts.to_dict() if self.contracts is not None else None,
         }
 
 
 def score_document(file: str, negative: bool, pred_debt: list[dict], gold_debt: list[dict],
-                   pred_contracts: list[dict] | None, gold_contracts: list[dict], error: str | None = None) -> DocumentScore:
+                   pred_contracts: list[dict] | None, gold_contracts: list[dict], error: str | None = None,
+                   group: str = "in_sample", issuer: str = "") -> DocumentScore:
     debt = score_records(pred_debt, gold_debt, "debt")
     contracts = score_records(pred_contracts, gold_contracts, "contracts") if pred_contracts is not None else None
-    return DocumentScore(file, negative, debt, contracts, error)
+    return DocumentScore(file, negative, debt, contracts, error, group, issuer)
 
 
 @dataclass
@@ -250,21 +254,40 @@ class EvalReport:
     def negative_controls(self) -> list[DocumentScore]:
         return [d for d in self.documents if d.negative]
 
-    def scores(self) -> dict[str, float]:
-        """Flat name -> value map, every value higher-is-better; the baseline gate compares these."""
+    def subset(self, keep) -> EvalReport:
+        return EvalReport([d for d in self.documents if keep(d)])
+
+    def by_group(self) -> dict[str, EvalReport]:
+        """In-sample and out-of-sample apart: a rule's score on its own tuning set says little."""
+        names = sorted({d.group for d in self.documents})
+        return {g: self.subset(lambda d, g=g: d.group == g) for g in names}
+
+    def by_issuer(self) -> dict[str, EvalReport]:
+        names = sorted({d.issuer for d in self.documents})
+        return {i: self.subset(lambda d, i=i: d.issuer == i) for i in names}
+
+    def summary(self, prefix: str) -> dict[str, float]:
+        """The overall scores of this set of documents, named `<prefix>.debt.f1` and so on."""
         out: dict[str, float] = {}
         debt = self.debt
-        out.update({"overall.debt.precision": debt.precision, "overall.debt.recall": debt.recall,
-                    "overall.debt.f1": debt.f1, "overall.debt.field_accuracy": debt.field_accuracy})
+        out.update({f"{prefix}.debt.precision": debt.precision, f"{prefix}.debt.recall": debt.recall,
+                    f"{prefix}.debt.f1": debt.f1, f"{prefix}.debt.field_accuracy": debt.field_accuracy})
         contracts = self.contracts
         if contracts is not None:
-            out.update({"overall.contracts.precision": contracts.precision,
-                        "overall.contracts.recall": contracts.recall, "overall.contracts.f1": contracts.f1,
-                        "overall.contracts.field_accuracy": contracts.field_accuracy})
+            out.update({f"{prefix}.contracts.precision": contracts.precision,
+                        f"{prefix}.contracts.recall": contracts.recall, f"{prefix}.contracts.f1": contracts.f1,
+                        f"{prefix}.contracts.field_accuracy": contracts.field_accuracy})
         negatives = self.negative_controls
         if negatives:
             clean = sum(not d.negative_failed for d in negatives)
-            out["overall.negative_controls_clean"] = clean / len(negatives)
+            out[f"{prefix}.negative_controls_clean"] = clean / len(negatives)
+        return out
+
+    def scores(self) -> dict[str, float]:
+        """Flat name -> value map, every value higher-is-better; the baseline gate compares these."""
+        out = self.summary("overall")
+        for group, part in self.by_group().items():
+            out.update(part.summary(f"group.{group}"))
         for doc in self.documents:
             out[f"doc.{doc.file}.debt.f1"] = doc.debt.f1
             out[f"doc.{doc.file}.debt.field_accuracy"] = doc.debt.field_accuracy
@@ -276,6 +299,8 @@ class EvalReport:
     def to_dict(self) -> dict:
         contracts = self.contracts
         return {
+            "groups": {g: part.summary(g) for g, part in self.by_group().items()},
+            "issuers": {i: part.summary(i) for i, part in self.by_issuer().items()},
             "overall": {
                 "debt": self.debt.to_dict(),
                 "contracts": contracts.to_dict() if contracts is not None else None,

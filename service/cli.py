@@ -22,7 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is for our one-line errors
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # `eval` passes its options through to eval.run; argparse's REMAINDER drops a leading option.
+    args, passed_on = parser.parse_known_args(argv)
+    if args.command == "eval":
+        args.rest = passed_on + args.rest
+    elif passed_on:
+        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
     try:
         return args.run(args)
     except MinerlensError as exc:

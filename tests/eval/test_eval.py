@@ -128,6 +128,18 @@ def test_spurious_instrument_on_negative_control_fails_it():
     assert report.scores()["overall.negative_controls_clean"] == 0.5
 
 
+def test_scores_are_reported_per_group_and_per_issuer():
+    mara = score_document("MARA_8-K_2024-11-21.htm", False, [mara_2030()], [mara_2030()], [], [],
+                          group="in_sample", issuer="MARA")
+    missed = score_document("CEPO_8-K_2025-08-07.txt", False, [], [mara_2030()], [], [],
+                            group="out_of_sample", issuer="CEPO")
+    report = EvalReport([mara, missed])
+    scores = report.scores()
+    assert (scores["group.in_sample.debt.f1"], scores["group.out_of_sample.debt.f1"]) == (1.0, 0.0)
+    assert scores["overall.debt.recall"] == 0.5
+    assert report.to_dict()["issuers"]["CEPO"]["CEPO.debt.recall"] == 0.0
+
+
 def test_contract_scoring_derives_term_months_and_matches_counterparty_by_words():
     gold = {"counterparty": "Initial Customer (unnamed)", "gpus": 2048, "capacity_mw": None, "term_years": 3,
             "total_contract_value_usd": None, "annual_revenue_usd": 50_000_000, "start_date": "2024-01-22"}
@@ -150,12 +162,36 @@ def test_gold_loads_real_labels_and_merges_corpus_files(filings_dir, tmp_path):
     (corpus / "labels.jsonl").write_text(json.dumps(line) + "\n")
     more = {"file": "pr_a.txt", "negative": False, "debt_instruments": [], "hpc_contracts": [{"counterparty": "CoreWeave"}]}
     (corpus / "labels_contracts.jsonl").write_text(json.dumps(more) + "\n")
-    gold = load_gold(filings_dir, corpus, tmp_path / "none.jsonl")
+    groups = tmp_path / "groups.jsonl"
+    real_groups = (REPO / "eval" / "gold" / "groups.jsonl").read_text()
+    groups.write_text(real_groups + json.dumps({"file": "pr_a.txt", "group": "out_of_sample"}) + "\n")
+    gold = load_gold(filings_dir, corpus, tmp_path / "none.jsonl", groups)
     assert gold["MARA_8-K_2024-11-21.htm"].debt_instruments[0]["conversion_rate_per_1000"] == 38.5902
+    assert gold["MARA_8-K_2024-11-21.htm"].group == "in_sample"
+    assert gold["CEPO_10-Q_2025-08-14.txt"].group == "out_of_sample"
+    assert gold["CEPO_10-Q_2025-08-14.txt"].issuer == "CEPO"
+    assert gold["pr_a.txt"].group == "out_of_sample"
     assert gold["FUFU_6-K_2024-08-20.htm"].negative is True
     merged = gold["pr_a.txt"]
     assert merged.path == corpus / "pr_a.txt"
     assert [len(merged.debt_instruments), len(merged.hpc_contracts)] == [1, 1]
+
+
+def test_a_document_without_an_eval_group_is_refused(filings_dir, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    line = {"file": "pr_b.txt", "negative": True, "debt_instruments": [], "hpc_contracts": []}
+    (corpus / "labels.jsonl").write_text(json.dumps(line) + "\n")
+    with pytest.raises(BadInput, match="no eval group for pr_b.txt"):
+        load_gold(filings_dir, corpus, tmp_path / "none.jsonl")
+
+
+def test_every_real_filing_has_a_group_and_the_new_issuers_are_out_of_sample(filings_dir):
+    gold = load_gold(filings_dir)
+    out = sorted({d.issuer for d in gold.values() if d.group == "out_of_sample"})
+    assert out == ["BMNR", "CEPO", "CWD", "DFDV", "DJT", "FGNX", "FWDI", "GAME", "HSDT", "SBET", "SUIG",
+                   "TBH", "TRON", "TWAV"]
+    assert sum(d.group == "out_of_sample" for d in gold.values()) == 26
 
 
 def test_missing_labels_file_is_a_clear_error(tmp_path):
