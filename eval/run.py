@@ -17,7 +17,8 @@ from pathlib import Path
 
 from eval.gold import GoldDocument, load_gold
 from eval.score import DocumentScore, EvalReport, score_document
-from ingest.errors import MinerlensError
+from ingest.errors import BadInput, MinerlensError
+from service.config import get_settings
 
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
 DEFAULT_OUT = Path("var/eval/latest.json")
@@ -39,8 +40,18 @@ def _module_exists(name: str) -> bool:
         return False
 
 
-def load_extractors() -> Extractors:
+def load_extractors(llm_settings=None) -> Extractors:
+    """The rule-based extractors; with `llm_settings`, debt records go through the LLM fill the
+    pipeline uses in LLM mode (each proposed value through the same evidence gate)."""
     debt = importlib.import_module("extract.debt").extract_debt
+    if llm_settings is not None:
+        from extract.llm import llm_fill_or_keep
+
+        rules = debt
+
+        def debt(doc):
+            return [llm_fill_or_keep(record, doc, llm_settings) for record in rules(doc)]
+
     contracts = None
     if _module_exists("extract.contracts"):
         contracts = importlib.import_module("extract.contracts").extract_contracts
@@ -178,13 +189,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--update-baseline", action="store_true", help="store this run's scores as the baseline")
     parser.add_argument("--file", action="append", dest="files", help="evaluate only this labelled file (repeatable)")
     parser.add_argument("--errors", action="store_true", help="also list every mismatch")
+    parser.add_argument("--llm", action="store_true",
+                        help="score LLM mode (needs MINERLENS_LLM_BASE_URL); never gated on the baseline")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        report = run_eval(files=args.files)
+        llm_settings = None
+        if args.llm:
+            llm_settings = get_settings()
+            if not llm_settings.llm_base_url:
+                raise BadInput("--llm needs an endpoint", hint="Set MINERLENS_LLM_BASE_URL (and _MODEL) to an OpenAI-compatible server.")
+        report = run_eval(files=args.files, extractors=load_extractors(llm_settings))
         baseline = read_baseline(args.baseline)
     except MinerlensError as exc:
         print(f"eval: {exc}" + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
@@ -197,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     scores = report.scores()
+    if args.llm:
+        # The baseline measures the rules; LLM mode is reported beside it, with its warnings counted.
+        print(f"\nLLM mode against {llm_settings.llm_base_url}: compare with a run without --llm")
+        return 0
     if args.update_baseline:
         if args.files:
             print("eval: --update-baseline needs a full run (no --file)", file=sys.stderr)

@@ -109,6 +109,15 @@ def llm_fill(record: DebtInstrument, doc: Document, settings: LlmSettings) -> De
     return apply_proposals(record, doc, propose(record, doc, settings))
 
 
+def llm_fill_or_keep(record: DebtInstrument, doc: Document, settings: LlmSettings) -> DebtInstrument:
+    """`llm_fill`, except that an endpoint failure costs only the model's help: the rule-based record
+    stands, with a warning that says why."""
+    try:
+        return llm_fill(record, doc, settings)
+    except UpstreamError as exc:
+        return record.model_copy(update={"warnings": [*record.warnings, f"llm: {exc.message}"]})
+
+
 def missing_fields(record: DebtInstrument) -> list[str]:
     """The value fields the rules left null, the terms analysts ask for first leading: the only
     ones the model is asked for."""

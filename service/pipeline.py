@@ -17,7 +17,7 @@ from tqdm import tqdm
 from extract.document import extract_document
 from extract.records import DebtInstrument, Extraction, HpcContract
 from ingest.chunk import chunk_document
-from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge, UpstreamError
+from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge
 from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
 from ingest.types import Document
 from service.answer import Answer, Answerer, Sources
@@ -161,14 +161,10 @@ class Pipeline:
         return extraction
 
     def _llm_fill(self, record: DebtInstrument, doc: Document) -> DebtInstrument:
-        """LLM-assisted mode: the model fills terms the rules missed, each through the evidence gate.
-        An endpoint failure costs only the model's help: the rule-based record stands, with a warning."""
-        from extract.llm import llm_fill  # langchain loads only when the mode is on
+        """LLM-assisted mode: the model fills terms the rules missed, each through the evidence gate."""
+        from extract.llm import llm_fill_or_keep  # langchain loads only when the mode is on
 
-        try:
-            return llm_fill(record, doc, self.settings)
-        except UpstreamError as exc:
-            return record.model_copy(update={"warnings": [*record.warnings, f"llm: {exc.message}"]})
+        return llm_fill_or_keep(record, doc, self.settings)
 
     def _store_original(self, data: bytes, doc: Document) -> None:
         """Keep the bytes as received, so any document can be re-extracted later without the source."""
