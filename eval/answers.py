@@ -68,6 +68,14 @@ def states_number(text: str, expected: float, values: list[float] | None = None)
     return any(abs(v - expected) <= tolerance for v in values)
 
 
+def states_as_written(text: str, expected: list[float]) -> bool | None:
+    """Every expected number with decimals appears with all its decimals ("28.9159", never a rounded
+    "28.916" or "approximately $25.91"). None when no expected number has decimals."""
+    digits = text.replace(",", "")
+    decimal = [repr(float(n)) for n in expected if float(n) != int(n)]
+    return all(d in digits for d in decimal) if decimal else None
+
+
 def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower().replace("’", "'"))
 
@@ -106,6 +114,8 @@ def score_item(item: dict, answer: dict, texts: DocumentTexts, retrieved: list[s
         values = numbers_in(text)
         missing_numbers = [n for n in item.get("numbers", []) if not states_number(text, n, values)]
         missing_phrases = [p for p in item.get("contains", []) if p.lower() not in text.lower()]
+        # A group of spellings of one fact ("2030-04-06" or "April 6, 2030"): any one will do.
+        missing_phrases += [" or ".join(g) for g in item.get("contains_any", []) if not any(p.lower() in text.lower() for p in g)]
         correct = not refused and not missing_numbers and not missing_phrases
         if refused:
             problems.append("refused")
@@ -123,6 +133,7 @@ def score_item(item: dict, answer: dict, texts: DocumentTexts, retrieved: list[s
         "must_refuse": item["must_refuse"], "refused": refused, "correct": correct,
         "citations": len(answer["citations"]), "invented_citations": len(invented),
         "cites_expected": cites_expected,
+        "split": item.get("split"), "as_stated": (None if item["must_refuse"] or refused else states_as_written(text, item.get("numbers", []))),
         "retrieval_hit": (bool(expected_docs & set(retrieved)) if expected_docs and not item["must_refuse"] else None),
         "answer": text, "problems": problems,
     }
@@ -142,7 +153,10 @@ def summarize(rows: list[dict]) -> dict[str, float]:
         "answers.refusal_precision": share([r["must_refuse"] for r in refused]),
         "answers.refusal_recall": share([r["refused"] for r in must]),
         "answers.retrieval_recall_at_5": share([bool(r["retrieval_hit"]) for r in answerable if r["retrieval_hit"] is not None]),
+        "answers.numbers_as_stated": share([r["as_stated"] for r in rows if r.get("as_stated") is not None]),
     }
+    for split in sorted({r["split"] for r in rows if r.get("split")}):
+        scores[f"answers.accuracy.split.{split}"] = share([r["correct"] for r in rows if r.get("split") == split])
     for kind in sorted({r["expected_kind"] for r in rows}):
         scores[f"answers.accuracy.{kind}"] = share([r["correct"] for r in rows if r["expected_kind"] == kind])
     return {k: round(v, 4) for k, v in scores.items()}
