@@ -8,8 +8,7 @@ warning rather than silently resolved.
 
 from __future__ import annotations
 
-import re
-
+from extract import identity
 from extract.debt_text import debt_from_text
 from extract.evidence import check_consistency, verify
 from extract.records import DebtInstrument
@@ -20,15 +19,9 @@ try:  # the XBRL/notes extractor is optional: documents without it still get the
 except ImportError:  # pragma: no cover - exercised only when the module is absent
     debt_from_filing_notes = None
 
-_COMPARED = ("coupon_pct", "maturity_year", "conversion_price_usd", "conversion_rate_per_1000")
 _VALUE_FIELDS = [
     f for f in DebtInstrument.model_fields if f not in {"ticker", "name", "kind", "evidence", "warnings", "xbrl_member", "mention_only"}
 ]
-_GENERIC_WORDS = {
-    "notes", "note", "senior", "convertible", "credit", "facility", "loan", "loans", "agreement", "the",
-    "and", "with", "million", "billion", "revolving", "term", "line", "payable", "financing", "master",
-    "company", "inc", "member", "debt", "due", "secured", "unsecured", "equipment", "arrangement",
-}  # fmt: skip
 
 
 def extract_debt(doc: Document) -> list[DebtInstrument]:
@@ -44,45 +37,9 @@ def extract_debt(doc: Document) -> list[DebtInstrument]:
     return out
 
 
-def _words(inst: DebtInstrument) -> set[str]:
-    text = f"{inst.name} {inst.xbrl_member or ''}"
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
-    return {w for w in re.findall(r"[a-z$][a-z0-9$]{3,}", text.lower()) if w not in _GENERIC_WORDS}
-
-
-def _conflicts(a: DebtInstrument, b: DebtInstrument) -> bool:
-    for name in _COMPARED:
-        x, y = getattr(a, name), getattr(b, name)
-        if x is not None and y is not None and abs(float(x) - float(y)) > 1e-6:
-            return True
-    return False
-
-
 def same_instrument(a: DebtInstrument, b: DebtInstrument) -> bool:
-    """Whether two records describe one instrument: no term contradicts and something identifies both."""
-    if _conflicts(a, b):
-        return False
-    if a.principal_usd and b.principal_usd and max(a.principal_usd, b.principal_usd) > 1.5 * min(a.principal_usd, b.principal_usd):
-        return False  # a $1 million equipment line is not the $7 million note from the same bank
-    if a.kind == b.kind == "convertible" and a.maturity_year and a.maturity_year == b.maturity_year:
-        return True
-    if a.principal_usd and a.principal_usd == b.principal_usd:
-        return True
-    # A stated coupon identifies an instrument within one filing ("0.75% Convertible Senior Notes"
-    # in prose, the ConvertibleNotesPayable member tagged 0.75%).
-    if a.coupon_pct and a.coupon_pct == b.coupon_pct and (a.kind == b.kind or "other" in (a.kind, b.kind)):
-        return True
-    if _words(a) & _words(b):
-        return True
-    # Names that say the same thing in generic words ("Master Equipment Financing Agreement" in
-    # prose, the MasterEquipmentFinancingArrangement member in XBRL).
-    ta, tb = _all_words(a), _all_words(b)
-    return a.kind == b.kind and len(ta & tb) >= 3 and len(ta & tb) >= 0.75 * min(len(ta), len(tb))
-
-
-def _all_words(inst: DebtInstrument) -> set[str]:
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", f"{inst.name} {(inst.xbrl_member or '').split(':')[-1].removesuffix('Member')}")
-    return {w for w in re.findall(r"[a-z][a-z0-9]{2,}", text.lower()) if w not in {"the", "and", "with", "inc"}}
+    """Whether two records of this document describe one instrument (see extract.identity)."""
+    return identity.same_instrument(a, b)
 
 
 def merge_instruments(primary: list[DebtInstrument], secondary: list[DebtInstrument]) -> list[DebtInstrument]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract import identity
 from extract.normalize import parse_month_year
 from extract.records import DebtInstrument, DebtKind, Evidence
 from ingest.types import Document, Part, XbrlFact
@@ -65,9 +66,6 @@ _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
 }
-_GENERIC = {"convertible", "note", "notes", "senior", "payable", "debt", "member", "the", "and", "loan", "loans",
-            "agreement", "facility", "credit", "line", "of", "financing", "arrangement", "term", "secured", "unsecured",
-            "other", "payables", "payable", "borrowings", "long", "short"}
 
 
 @dataclass
@@ -427,31 +425,9 @@ def _signing_date(member: _Member, period: str) -> tuple[str, _Located] | None:
     return first.fact.period_end, first
 
 
-def _distinctive(words: list[str]) -> list[str]:
-    return [w.lower() for w in words if w.lower() not in _GENERIC and not w.isdigit()]
-
-
-def _compatible(a: DebtInstrument, b: DebtInstrument) -> bool:
-    for name in ("coupon_pct", "maturity_year", "conversion_price_usd"):
-        x, y = getattr(a, name), getattr(b, name)
-        if x is not None and y is not None and abs(float(x) - float(y)) > 1e-6:
-            return False
-    return True
-
-
 def _same_instrument(a: DebtInstrument, b: DebtInstrument) -> bool:
     """Two members naming one instrument: a table row and its narrative, or a class and its only member."""
-    if not _compatible(a, b):
-        return False
-    wa, wb = _distinctive(member_words(a.xbrl_member or "")), _distinctive(member_words(b.xbrl_member or ""))
-    if wa and wb and wa[0] == wb[0]:
-        return True  # same lender or program named first ("Trinity ...")
-    if a.kind == b.kind and (not wa or not wb):
-        # A class row ("Convertible Note", "Notes Payable") describes the one specific instrument
-        # it agrees with: for convertibles the class is rarely split, otherwise the rate must match.
-        if a.kind == "convertible" or (a.coupon_pct is not None and a.coupon_pct == b.coupon_pct):
-            return True
-    return False
+    return identity.same_member_instrument(a, b, member_words(a.xbrl_member or ""), member_words(b.xbrl_member or ""))
 
 
 def _merge(keep: DebtInstrument, other: DebtInstrument) -> DebtInstrument:
@@ -467,7 +443,7 @@ def _merge(keep: DebtInstrument, other: DebtInstrument) -> DebtInstrument:
 
 
 def _specificity(inst: DebtInstrument) -> tuple[int, int]:
-    return (len(_distinctive(member_words(inst.xbrl_member or ""))) > 0,
+    return (identity.member_lender(member_words(inst.xbrl_member or "")) is not None,
             sum(getattr(inst, f) is not None for f in ("principal_usd", "maturity_year", "coupon_pct")))
 
 

@@ -21,6 +21,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from extract.identity import instrument_key
 from ingest.errors import BadInput
 from service.config import Settings
 from service.db import Database
@@ -67,16 +68,6 @@ def list_flags(db: Database, since: str | None = None, ticker: str | None = None
 
 
 # -- instruments -----------------------------------------------------------------------------
-
-
-def instrument_key(inst: dict) -> str:
-    """What identifies an instrument across its launch, pricing, closing and 10-Q mentions."""
-    maturity = (inst.get("maturity_date") or "")[:4] or inst.get("maturity_year")
-    if maturity:
-        return f"{inst.get('kind')}:{maturity}"
-    if inst.get("xbrl_member"):
-        return f"{inst.get('kind')}:{inst['xbrl_member'].split(':')[-1]}"
-    return f"{inst.get('kind')}:{re.sub(r'[^a-z0-9]+', '-', (inst.get('name') or '').lower()).strip('-')}"
 
 
 def _documents(db: Database, ticker: str) -> dict[str, dict]:

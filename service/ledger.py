@@ -4,14 +4,16 @@
 Key: the XBRL member where there is one, else (kind, coupon, maturity year), else commitment and
 name; each mention joins the instrument it matches best, an ambiguous one stays apart. Values are taken from
 the latest filed mention that states them; mentions that disagree are kept as conflicts, never
-hidden, and outstanding principal is recorded as a history by its as-of date.
+hidden, and outstanding principal is recorded as a history by its as-of date. Which mentions
+can be one instrument, and how strongly they link, is decided in `extract.identity`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from extract import identity
+from extract.identity import distinctive_words  # noqa: F401 - service.answer reads it from here
 from extract.records import DebtInstrument
 
 TERM_FIELDS = (
@@ -39,9 +41,9 @@ class LedgerInstrument:
 
     def affinity(self, record: DebtInstrument) -> int:
         """How strongly `record` links to this instrument; 0 when it cannot be this instrument."""
-        if any(_conflict(m.record, record) for m in self.mentions):
+        if any(identity.mentions_conflict(m.record, record) for m in self.mentions):
             return 0
-        return max((_link_score(m.record, record) for m in self.mentions), default=0)
+        return max((identity.link_score(m.record, record) for m in self.mentions), default=0)
 
     def to_dict(self) -> dict:
         ordered = sorted(self.mentions, key=lambda m: m.filed or "")
@@ -131,61 +133,6 @@ def _completeness(record: DebtInstrument) -> tuple[bool, int]:
     """A stated coupon names a series ("4.00% … due 2031"): such mentions anchor first."""
     known = sum(v is not None for v in (record.coupon_pct, record.maturity_year, record.maturity_date, record.principal_usd))
     return (record.coupon_pct is not None, known)
-
-
-def _same_kind(a: str, b: str) -> bool:
-    return a == b or "other" in (a, b)
-
-
-def _conflict(a: DebtInstrument, b: DebtInstrument) -> bool:
-    """Terms that cannot belong to one instrument: another coupon, maturity, size or name."""
-    for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year), (a.maturity_date, b.maturity_date)):
-        if x is not None and y is not None and x != y:
-            return True
-    # "April 2025 Matrixport Loan" and "September 2025 Matrixport Loan": each name says what the other
-    # does not. XBRL member names are the filer's labels (misspellings included): their terms decide.
-    words_a, words_b = distinctive_words(a.name), distinctive_words(b.name)
-    if words_a - words_b and words_b - words_a and not (a.xbrl_member and b.xbrl_member):
-        return True
-    return _far_apart(a.principal_usd, b.principal_usd)
-
-
-def _link_score(a: DebtInstrument, b: DebtInstrument) -> int:
-    """0 when nothing ties two mentions together, else the more agreeing terms the higher."""
-    if a.xbrl_member and a.xbrl_member == b.xbrl_member:
-        return 100
-    if not _same_kind(a.kind, b.kind):
-        return 0
-    terms = sum(
-        2 for x, y in ((a.coupon_pct, b.coupon_pct), (a.maturity_year, b.maturity_year), (a.maturity_date, b.maturity_date))
-        if x is not None and x == y
-    )
-    words_a, words_b = distinctive_words(a.name), distinctive_words(b.name)
-    if a.xbrl_member and b.xbrl_member:
-        # Filers rename members between filings: a different member asks for coupon and maturity
-        # both, or the same distinctive name ("Auto and Equipment Loans" / "Auto Loans").
-        return terms if terms >= 4 else (2 if words_a and words_a == words_b else 0)
-    # Facilities and loans rarely state a coupon and a maturity: their commitments and names
-    # identify them ("Coinbase line of credit" in a 10-Q and in a release).
-    same_size = 2 if a.principal_usd is not None and a.principal_usd == b.principal_usd else 0
-    same_name = 2 if words_a and words_b and len(words_a & words_b) / min(len(words_a), len(words_b)) >= 0.5 else 0
-    return terms + same_size + same_name
-
-
-# Words every debt name uses: they say what kind of debt it is, not which one.
-GENERIC_WORDS = frozenset(
-    "the a an of and with for due to in by notes note senior secured unsecured convertible credit facility facilities "
-    "agreement agreements loan loans line lines revolving term financing arrangement master equipment promissory "
-    "payable debt borrowings thousand million billion inc llc corp company".split()
-)
-
-
-def distinctive_words(name: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z]+", name.lower()) if w not in GENERIC_WORDS and len(w) > 2}
-
-
-def _far_apart(x: float | None, y: float | None) -> bool:
-    return x is not None and y is not None and max(x, y) > 1.5 * max(min(x, y), 1.0)
 
 
 def _norm(value):
