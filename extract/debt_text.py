@@ -26,94 +26,12 @@ from extract.normalize import (
 )
 from extract.debt_tables import DebtRow, debt_rows, schedule_total
 from extract.records import DebtInstrument, DebtKind, Evidence
+from ingest.reading import Sentence, read, split_sentences
 from ingest.types import Document, Part
 
-# Parts that carry no prose about the filer's debt.
-_SKIP_PARTS = re.compile(r"^(EX-101|GRAPHIC|ZIP|XML|JSON|EXCEL|PDF|EX-23|EX-31|EX-32|EX-5\b)", re.I)
-
-# --------------------------------------------------------------------------------------------
-# Sentences
-
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:Inc|Co|Corp|Ltd|No|Nos|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|St|Mr|Ms|Dr|vs|etc|L\.P|N\.A|U\.S|S\.A)|\b[A-Z])\.$"
-)
-_BOUNDARY = re.compile(r"(?<=[.!?;])[\"”’)]?\s+(?=[A-Z“\"(•●$])|\n+|\s*[•●▪]\s*")
-
-
-@dataclass(slots=True)
-class Sentence:
-    text: str  # verbatim slice of the part's text
-    start: int
-    end: int
-    paragraph: int = 0  # index of the paragraph (hard line break) the sentence starts in
-
-    @property
-    def quote(self) -> str:
-        """The sentence as a quote: whitespace collapsed, table separators dropped."""
-        return re.sub(r"\s+", " ", self.text.replace(" | ", " ").replace("|", " ")).strip()
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences (and table rows, bullet items) of `text` with their offsets."""
-    out: list[Sentence] = []
-    start = 0
-    soft = _soft_breaks(text)
-    for match in _BOUNDARY.finditer(text):
-        if match.start() in soft:
-            continue  # a line wrapped mid-sentence, not a paragraph or a row
-        piece = text[start : match.start()]
-        hard = "\n" in match.group() or any(c in match.group() for c in "•●▪")
-        if hard or not _ABBREVIATIONS.search(piece.rstrip()):
-            _add(out, text, start, match.start())
-            start = match.end()
-    _add(out, text, start, len(text))
-    breaks = [i for i, c in enumerate(text) if c == "\n" and i not in soft]
-    j = 0
-    for sentence in out:
-        while j < len(breaks) and breaks[j] < sentence.start:
-            j += 1
-        sentence.paragraph = j
-    return out
-
-
-_COLUMNS = re.compile(r"\S\s{3,}\S| \| ")  # a row of a text table, not a line of prose
-
-
-def _soft_breaks(text: str) -> set[int]:
-    """Offsets of single newlines that wrap a sentence, in text laid out in fixed-width lines.
-
-    Plain-text filings and PDF pages wrap prose at 70-110 characters; HTML-derived text puts
-    a paragraph on one line. Only in the first kind does a newline not end a sentence.
-    """
-    lines, at = [], 0
-    for line in text.split("\n"):
-        lines.append((at, line))
-        at += len(line) + 1
-    widths = [len(line.strip()) for _, line in lines if line.strip()]
-    long_lines = [w for w in widths if w >= 60]
-    if len(long_lines) < 5 or sum(w > 160 for w in widths) > 0.02 * len(widths):
-        return set()
-    soft = set()
-    for (at, line), (_, following) in zip(lines, lines[1:]):
-        body, nxt = line.strip(), following.strip()
-        end = at + len(line)
-        if end >= len(text) or text[end] != "\n" or not nxt or len(body) < 40:
-            continue
-        if re.search(r"[.!?:;][\"”’)]?$", body) or _COLUMNS.search(body) or _COLUMNS.search(nxt):
-            continue
-        if re.match(r"[•●▪(\-–]|\d+\.\s|[A-Z][A-Z\s]{6,}$", nxt):
-            continue  # a list item or a heading starts
-        soft.add(end)
-    return soft
-
-
-def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end - start >= 3:
-        out.append(Sentence(text[start:end], start, end))
+# Sentences, the exhibit policy and tables come from the one reading layer (ingest/reading.py);
+# `split_sentences` stays importable from here for older callers.
+__all__ = ["debt_from_text", "split_sentences"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,15 +385,15 @@ class _Reader:
     # -- reading --------------------------------------------------------------------------
 
     def read(self) -> list[_Instrument]:
-        for part in self.doc.parts:
-            # A PDF copy inside a submission repeats its HTML; a PDF on its own is the document.
-            if _SKIP_PARTS.match(part.type) and not (part.type.upper() == "PDF" and len(self.doc.parts) == 1):
+        for reading in read(self.doc):
+            if reading.role == "none":
                 continue
+            part = reading.part
             scale = 1000.0 if re.search(r"in thousands", part.text[:200000], re.I) and part.type.startswith("10-") else 1.0
             self.focus = self.generic_owner = None
             self.focus_paragraph = -1
             tables = sorted(part.tables, key=lambda t: t.start)
-            for s in split_sentences(part.text):
+            for s in reading.sentences:
                 # A table is read when the walk reaches it, so the prose above it has named its subject.
                 while tables and tables[0].start <= s.start:
                     self._table(tables.pop(0), part)
