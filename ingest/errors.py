@@ -63,3 +63,26 @@ class UpstreamError(MinerlensError):
 
 class RateLimited(UpstreamError):
     code = "rate_limited"
+
+
+class OverBudget(BadInput):
+    """A document would cost more than the per-document budget (parse time, tables, chunks)."""
+
+    code = "over_budget"
+    hint = "Raise the MINERLENS_MAX_DOC_* budget settings, or split the file."
+
+
+class DocumentFailed(MinerlensError):
+    """An unexpected error while handling one document: it fails alone, the service goes on."""
+
+    code = "document_failed"
+    hint = "The server log has the traceback; the document was not stored."
+
+
+class Unauthorized(MinerlensError):
+    code = "unauthorized"
+    hint = "Send 'Authorization: Bearer <MINERLENS_API_TOKEN>'."
+
+
+class Forbidden(MinerlensError):
+    code = "forbidden"

@@ -17,6 +17,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ingest import budget
 from ingest.text import Line, find_sections
 from ingest.types import Part, Table
 
@@ -39,6 +40,9 @@ _NUMERIC_CELL = re.compile(r"^[(\-–—]?\s*(?:US|C|A)?\$?\s*\(?\s*\d[\d,]*(?:\
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 _JOIN_NEXT = frozenset({"$", "US$", "C$", "A$", "€", "£", "¥", "HK$", "RMB"})
 _JOIN_PREV = frozenset({")", "%", ")%", "%)", "x"})
+# Tables nested deeper than this are read as plain blocks: a cell's table is laid out by a nested
+# writer (a few Python frames a level), and no real filing nests tables more than a few deep.
+MAX_TABLE_DEPTH = 24
 
 
 def decode_html(data: bytes | str) -> str:
@@ -59,9 +63,10 @@ def is_numeric_cell(cell: str) -> bool:
 class _Writer:
     """Accumulates inline text into lines; records data tables."""
 
-    __slots__ = ("lines", "tables", "pos", "buf", "bold_chars", "link_chars", "caps_chars", "chars", "center")
+    __slots__ = ("lines", "tables", "pos", "buf", "bold_chars", "link_chars", "caps_chars", "chars", "center", "table_depth")
 
-    def __init__(self) -> None:
+    def __init__(self, table_depth: int = 0) -> None:
+        self.table_depth = table_depth  # tables this writer's text sits inside (a cell's sub-writer is one deeper)
         self.lines: list[Line] = []
         self.tables: list[Table] = []
         self.pos = 0  # length of the text so far, lines joined by "\n"
@@ -109,7 +114,23 @@ class _Writer:
     # --- traversal ---
 
     def walk(self, node: LexborNode, bold: bool, link: bool, caps: bool = False) -> None:
-        for child in node.iter(include_text=True):
+        # An explicit stack, not recursion: hostile or broken HTML nests thousands of levels deep,
+        # past Python's recursion limit. Each frame is (children, bold, link, caps, block, centered).
+        stack = [(node.iter(include_text=True), bold, link, caps, False, False)]
+        steps = 0
+        while stack:
+            steps += 1
+            if steps & 4095 == 0:
+                budget.check()
+            children, bold, link, caps, _, _ = stack[-1]
+            child = next(children, None)
+            if child is None:
+                _, _, _, _, block, centered = stack.pop()
+                if block:
+                    self.flush()
+                if centered:
+                    self.center -= 1
+                continue
             tag = child.tag
             if tag == "-text":
                 text = child.text_content
@@ -122,7 +143,7 @@ class _Writer:
             style = attrs.get("style") or ""
             if style and _HIDDEN.search(style):
                 continue
-            if tag == "table":
+            if tag == "table" and self.table_depth < MAX_TABLE_DEPTH:
                 self.table(child, bold, link)
                 continue
             if tag == "br":
@@ -145,15 +166,11 @@ class _Writer:
                 self.flush()
             if centered:
                 self.center += 1
-            self.walk(child, child_bold, child_link, child_caps)
-            if block:
-                self.flush()
-            if centered:
-                self.center -= 1
+            stack.append((child.iter(include_text=True), child_bold, child_link, child_caps, block, centered))
 
     def cell(self, node: LexborNode, bold: bool, link: bool) -> tuple[str, float, float]:
         """A cell's text on one line, with its bold and link shares."""
-        sub = _Writer()
+        sub = _Writer(self.table_depth + 1)
         sub.walk(node, bold, link)
         sub.flush()
         if not sub.lines:
@@ -166,6 +183,7 @@ class _Writer:
 
     def table(self, node: LexborNode, bold: bool, link: bool) -> None:
         self.flush()
+        budget.check()
         rows: list[list[tuple[str, float, float]]] = []
         for tr in _rows(node):
             cells = []

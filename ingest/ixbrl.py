@@ -12,6 +12,7 @@ fallback for files that are not well-formed (prefixes kept in lower-cased tag na
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from lxml import etree
 from ingest.types import XbrlFact
 
 TEXT_LIMIT = 2000
+MAX_SCALE = 30  # filings use -6..12 (percent to trillions); beyond this the attribute is corrupt
 _XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 _BLOCK = frozenset({"p", "div", "br", "tr", "td", "th", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6"})
 _WS = re.compile(r"\s+")
@@ -301,9 +303,15 @@ def _fact(el, numeric, contexts, units, continuations) -> XbrlFact:
         value = None
     else:
         value = apply_format(fmt, text, numeric)
+        # A corrupt scale ("400") or digits past float range give inf or a figure no filing states:
+        # the fact keeps its text but no value, rather than storing a number nobody wrote.
+        if numeric and isinstance(value, float) and abs(scale) > MAX_SCALE:
+            value = None
         if numeric and isinstance(value, float):
             number = Decimal(repr(value)).scaleb(scale)
             value = float(-number if sign == "-" else number)
+            if not math.isfinite(value):
+                value = None
     unit_ref = _attr(el, "unitRef")
     return XbrlFact(
         concept=concept, value=value, text=text, fact_id=el.get("id"), context_id=context_id,

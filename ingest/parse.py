@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from pathlib import Path
 
 from ingest import companies, forms
@@ -108,13 +109,53 @@ def detect_format(data: bytes, name: str) -> str:
     return "text"
 
 
-def _ticker(caller: str | None, cover: dict[str, str], cik: str | None, company: str | None) -> str | None:
+# An exchange ticker: 1-5 letters, optionally a class suffix (BRK.B, BF-B, MOG/A).
+_TICKER = re.compile(r"[A-Z]{1,5}(?:[.\-/][A-Z]{1,2})?")
+MAX_NAME_CHARS = 200  # a stored file name; longer names keep their start and their suffix
+
+
+def valid_ticker(value: str | None) -> str | None:
+    """The upper-cased ticker if it has an exchange ticker's shape, else None."""
+    ticker = (value or "").strip().upper()
+    return ticker if _TICKER.fullmatch(ticker) else None
+
+
+def _ticker(caller: str | None, cover: dict[str, str], cik: str | None, company: str | None,
+            notes: list[str]) -> str | None:
     """Caller first, then the cover page's TradingSymbol, the CIK table, the company name."""
     if caller:
-        return caller.upper()
-    if cover.get("TradingSymbol"):
-        return cover["TradingSymbol"].strip().upper()
+        ticker = valid_ticker(caller)
+        if ticker is None:
+            raise BadInput(f"ticker {caller[:40]!r} is not an exchange ticker", hint="1-5 letters, optionally a class suffix such as BRK.B.")
+        return ticker
+    symbol = cover.get("TradingSymbol")
+    if symbol:
+        ticker = valid_ticker(symbol)
+        if ticker:
+            return ticker
+        notes.append(f"cover TradingSymbol {symbol[:40]!r} is not an exchange ticker; dropped")
     return companies.ticker_for_cik(cik) or (companies.lookup(company).ticker if company and companies.lookup(company) else None)
+
+
+def _real_date(value: str | None, what: str, notes: list[str]) -> str | None:
+    """An ISO date that exists on the calendar, else None with a note (2025-99-99 is no date)."""
+    if not value:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    notes.append(f"{what} {value[:40]!r} is not a real date; dropped")
+    return None
+
+
+def _bounded_name(name: str) -> str:
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    suffix = Path(name).suffix
+    suffix = suffix if len(suffix) <= 12 else ""
+    return name[: MAX_NAME_CHARS - len(suffix) - 1] + "…" + suffix
 
 
 def _items_from_sections(part: Part) -> list[str]:
@@ -131,7 +172,7 @@ def _items_from_sections(part: Part) -> list[str]:
 def _fill_from_cover(filing: Filing, cover: dict[str, str]) -> None:
     filing.form = filing.form or cover.get("DocumentType")
     period = cover.get("DocumentPeriodEndDate")
-    filing.period = filing.period or (period if period and re.fullmatch(r"\d{4}-\d{2}-\d{2}", period) else None)
+    filing.period = filing.period or period
     filing.company = filing.company or cover.get("EntityRegistrantName")
     if not filing.cik and cover.get("EntityCentralIndexKey"):
         filing.cik = companies.pad_cik(cover["EntityCentralIndexKey"])
@@ -140,7 +181,7 @@ def _fill_from_cover(filing: Filing, cover: dict[str, str]) -> None:
 def parse_bytes(data: bytes, filename: str, *, ticker: str | None = None, cik: str | None = None,
                 max_bytes: int | None = None) -> Document:
     """Parse one file's bytes into a Document (see the module docstring for formats and errors)."""
-    name = Path(filename).name or "document"
+    name = _bounded_name(Path(filename).name or "document")
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if not data:
         raise EmptyDocument(f"{name}: empty file (0 bytes)")
@@ -182,9 +223,12 @@ def parse_bytes(data: bytes, filename: str, *, ticker: str | None = None, cik: s
         named = companies.find_in_text(parts[0].text)
         if named:
             filing.company, filing.cik = named.name, named.cik
-    filing.ticker = _ticker(ticker, cover, filing.cik, filing.company)
+    notes: list[str] = []
+    filing.filed = _real_date(filing.filed, "filing date", notes)
+    filing.period = _real_date(filing.period, "period", notes)
+    filing.ticker = _ticker(ticker, cover, filing.cik, filing.company, notes)
     return Document(file=name, sha256=hashlib.sha256(data).hexdigest(), format=fmt, filing=filing,
-                    parts=parts, size_bytes=len(data))
+                    parts=parts, size_bytes=len(data), notes=notes)
 
 
 def parse_path(path: str | Path, **kw) -> Document:

@@ -10,9 +10,10 @@ files, the XBRL viewer (R*.htm, FilingSummary.xml, Show.js, report.css), XML and
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass, field
 
-from ingest import forms
+from ingest import budget, forms
 from ingest.html import parse_html
 from ingest.ixbrl import parse_ixbrl
 from ingest.text import parse_text
@@ -41,10 +42,13 @@ def iso_date(yyyymmdd: str | None) -> str | None:
         return None
     digits = yyyymmdd.strip()
     if re.fullmatch(r"\d{8}", digits):
-        return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", digits):
-        return digits
-    return None
+        digits = f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", digits):
+        return None
+    try:  # a real calendar date: a corrupt header's 20259999 is no date at all
+        return date.fromisoformat(digits).isoformat()
+    except ValueError:
+        return None
 
 
 def parse_header(header: str) -> Filing:
@@ -134,6 +138,7 @@ def parse_submission(text: str, *, filename: str) -> Submission:
     filing = parse_header(text[: header_end if header_end > 0 else 20000])
     submission = Submission(filing=filing)
     for meta, body in iter_documents(text):
+        budget.check()
         doc_type = meta.get("TYPE", "").strip() or "DOCUMENT"
         doc_name = meta.get("FILENAME", "").strip() or filename
         if not _is_prose(doc_type, doc_name, body):

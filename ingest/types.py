@@ -96,6 +96,7 @@ class Document:
     filing: Filing
     parts: list[Part]
     size_bytes: int = 0
+    notes: list[str] = field(default_factory=list)  # what parsing dropped and why (an invalid ticker, a bad date)
 
     @property
     def text(self) -> str:

@@ -2,12 +2,22 @@
 
 Every error leaves as JSON `{"error": {"code", "message", "hint"}}` with a 4xx status for bad input,
 never a stack trace: MinerlensError subclasses are mapped once, in `STATUS_BY_CODE`.
+
+Every request passes `Guard` first (an ASGI middleware): the Host header must be an allowed name
+(DNS rebinding), writes need the bearer token (or, with none configured, a loopback client) and
+must not come from another origin, and bodies are limited before they are read. Handlers are plain
+`def`s, so FastAPI runs them in worker threads: an upload parsing and embedding never blocks
+/healthz or /search.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import threading
+from datetime import date
+from urllib.parse import urlsplit
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -17,7 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ingest.errors import BadInput, MinerlensError, TooLarge
+from ingest.errors import BadInput, Forbidden, MinerlensError, TooLarge, Unauthorized
 from service.answer import Answer
 from service.config import Settings, get_settings
 from service.market import market_inputs
@@ -32,6 +42,10 @@ STATUS_BY_CODE = {
     "corrupt_document": 422,
     "unsupported_format": 415,
     "too_large": 413,
+    "over_budget": 422,
+    "document_failed": 422,
+    "unauthorized": 401,
+    "forbidden": 403,
     "not_found": 404,
     "config_error": 500,
     "upstream_error": 502,
@@ -41,6 +55,128 @@ STATUS_BY_CODE = {
 
 def error_body(code: str, message: str, hint: str = "") -> dict:
     return {"error": {"code": code, "message": message, "hint": hint}}
+
+
+def error_response(exc: MinerlensError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code == "unauthorized" else None
+    return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=STATUS_BY_CODE.get(exc.code, 400), headers=headers)
+
+
+# POSTs that only read: everything else that is not GET/HEAD/OPTIONS is a write and needs leave.
+READ_ONLY_POSTS = frozenset({"/ask"})
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around an upload's bytes
+
+
+def real_date(value: str | None, name: str) -> str | None:
+    """A date parameter that exists on the calendar (the pattern alone lets 2025-13-45 through)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        raise BadInput(f"{name} {value[:40]!r} is not a real date", hint="Use YYYY-MM-DD.") from None
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(value: str) -> str:
+    """'127.0.0.1:8000' -> '127.0.0.1', '[::1]:8000' -> '[::1]', 'Example.com' -> 'example.com'."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class Guard:
+    """Host allow-list, bearer token, same-origin writes and body limits, before any handler runs."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.allowed = {_host_name(h) for h in settings.allowed_hosts.split(",") if h.strip()}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        try:
+            limit = self.admit(scope, headers)
+        except MinerlensError as exc:
+            return await error_response(exc)(scope, receive, send)
+        received, refused = 0, False
+
+        async def limited_receive():
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                received += len(message.get("body", b""))
+                if received > limit:  # a body with no (or a false) Content-Length: stop reading it here
+                    refused = True
+                    await error_response(TooLarge(f"request body over the {limit:,}-byte limit"))(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise  # after our 413 the handler's complaint about the cut body has no one to go to
+
+    def admit(self, scope, headers: dict[str, str]) -> int:
+        """Raise why the request may not proceed; else return its body limit in bytes."""
+        host = _host_name(headers.get("host", ""))
+        if "*" not in self.allowed and host not in self.allowed:
+            raise Forbidden(f"host {host[:100]!r} is not served here", hint="Add it to MINERLENS_ALLOWED_HOSTS.")
+        method, path = scope["method"], scope["path"]
+        write = method not in ("GET", "HEAD", "OPTIONS") and path not in READ_ONLY_POSTS
+        if write or self.settings.read_token_required:
+            self.authorize(scope, headers)
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            self.same_origin(headers, host)
+        limit = int(self.settings.max_body_mb * 1024 * 1024)
+        if method == "POST" and path == "/documents":
+            limit = int(self.settings.max_upload_mb * 1024 * 1024) + MULTIPART_OVERHEAD
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise TooLarge(f"request body of {int(length):,} bytes is over the {limit:,}-byte limit")
+        return limit
+
+    def authorize(self, scope, headers: dict[str, str]) -> None:
+        token = self.settings.api_token
+        if not token:
+            # No token configured: `minerlens serve` only binds loopback then, and only local clients may write.
+            client = (scope.get("client") or ("", 0))[0]
+            if not is_loopback(client):
+                raise Unauthorized("writes from other machines need a token", hint="Set MINERLENS_API_TOKEN on the server.")
+            return
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        # compare_digest: the time taken says nothing about how much of the token was right.
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise Unauthorized("missing or wrong bearer token")
+
+    def same_origin(self, headers: dict[str, str], host: str) -> None:
+        """A web page the analyst visits must not post here: browsers say where a request comes from."""
+        site = headers.get("sec-fetch-site", "").lower()
+        if site and site not in ("same-origin", "none"):
+            raise Forbidden(f"cross-site request refused (Sec-Fetch-Site: {site[:20]})")
+        origin = headers.get("origin")
+        if origin and origin != "null" and _host_name(urlsplit(origin).netloc) != host:
+            raise Forbidden(f"cross-origin request from {origin[:100]!r} refused")
+        if origin == "null":
+            raise Forbidden("request from an opaque origin refused")
 
 
 class AskRequest(BaseModel):
@@ -84,12 +220,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="minerlens", version="0.1.0", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.",
                   lifespan=lifespan)
+    app.add_middleware(Guard, settings=settings)
     app.state.pipeline = Pipeline(settings)
     app.state.watcher = build_watcher(app.state.pipeline, settings) if settings.watch else None
 
     @app.exception_handler(MinerlensError)
     async def on_minerlens_error(_: Request, exc: MinerlensError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.hint), status_code=STATUS_BY_CODE.get(exc.code, 400))
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -113,9 +250,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "documents": p.db.count_documents()}
 
     @app.post("/documents", status_code=201)
-    async def upload_document(p: PipelineDep, file: Annotated[UploadFile, File()], ticker: Annotated[str | None, Query(max_length=10)] = None) -> dict:
+    def upload_document(p: PipelineDep, file: Annotated[UploadFile, File()], ticker: Annotated[str | None, Query(max_length=10)] = None) -> dict:
+        # A plain def: FastAPI runs it in a worker thread, so parsing and embedding leave the event loop free.
         limit = p.max_bytes
-        data = await file.read(limit + 1)
+        data = file.file.read(limit + 1)
         if len(data) > limit:
             raise TooLarge(f"{file.filename}: over the {settings.max_upload_mb:g} MB upload limit")
         name = (file.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -138,7 +276,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         date_from: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
         date_to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
     ) -> SearchResponse:
-        hits = p.search(q, k=k, ticker=ticker, form=form, date_from=date_from, date_to=date_to)
+        hits = p.search(q, k=k, ticker=ticker, form=form, date_from=real_date(date_from, "date_from"), date_to=real_date(date_to, "date_to"))
         return SearchResponse(results=[search_result(h) for h in hits])
 
     @app.post("/ask", response_model=Answer)
@@ -159,7 +297,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/flags")
     def flags(p: PipelineDep, since: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}")] = None, ticker: str | None = None) -> dict:
-        return {"flags": p.flags(since=since, ticker=ticker)}
+        return {"flags": p.flags(since=real_date(since, "since"), ticker=ticker)}
 
     @app.post("/market")
     def set_market(p: PipelineDep, body: MarketRequest) -> dict:

@@ -129,16 +129,18 @@ def cmd_ingest(args) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         raise BadInput(f"no such file or folder: {', '.join(missing)}")
-    report = pipeline().ingest_paths(args.paths, progress=not args.json and sys.stderr.isatty())
+    report = pipeline().ingest_paths(args.paths, progress=not args.json and sys.stderr.isatty(), ticker=args.ticker)
     if args.json:
         print_json({"results": [r.__dict__ for r in report.results], "counts": report.counts()})
     else:
         for r in report.results:
             if r.status == "failed":
                 print(f"FAILED    {r.file}: {r.error}", file=sys.stderr)
-            else:
-                print(f"{r.status:<9} {r.file}  {r.ticker or '-':<5} {r.form or '-':<6} {r.chunks:>5} chunks  "
-                      f"{r.debt_instruments} debt  {r.hpc_contracts} contracts  {r.seconds:.2f}s")
+                continue
+            for note in r.notes:
+                print(f"note      {r.file}: {note}", file=sys.stderr)
+            print(f"{r.status:<9} {r.file}  {r.ticker or '-':<5} {r.form or '-':<6} {r.chunks:>5} chunks  "
+                  f"{r.debt_instruments} debt  {r.hpc_contracts} contracts  {r.seconds:.2f}s")
         print(", ".join(f"{n} {status}" for status, n in report.counts().items()))
     return 1 if report.failed else 0
 
@@ -314,9 +316,17 @@ def cmd_eval(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from service.api import create_app
+    from service.api import create_app, is_loopback
+    from service.config import get_settings
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    settings = get_settings()
+    if not is_loopback(args.host):
+        if not settings.api_token:
+            raise BadInput(f"refusing to serve on {args.host} without MINERLENS_API_TOKEN",
+                           hint="Set a token, or bind 127.0.0.1.")
+        if args.host not in ("0.0.0.0", "::"):  # a named address answers to its own name too
+            settings.allowed_hosts += f",{args.host}"
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -16,6 +16,15 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite under data_dir.")
     filings_dir: Path = Field(Path("../shared/filings"), description="The real SEC filings used by tests and eval.")
     max_upload_mb: float = Field(50.0, description="Largest file accepted by ingest and POST /documents.")
+    # Per-document budgets: a document over one fails with its reason instead of stalling the process.
+    max_doc_seconds: float = Field(120.0, gt=0, description="Most seconds one document may take to parse, chunk and extract.")
+    max_doc_tables: int = Field(5000, gt=0, description="Most data tables one document may hold (a 10-K has a few hundred).")
+    max_doc_chunks: int = Field(20000, gt=0, description="Most chunks one document may become (a 10-K is about 2,000).")
+    # Access (service/api.py): writes need the token when one is set; without one, only loopback clients may write.
+    api_token: str | None = Field(None, description="Bearer token for write endpoints (and reads with read_token_required).")
+    read_token_required: bool = Field(False, description="Also require the token on read endpoints (MINERLENS_READ_TOKEN_REQUIRED=1).")
+    allowed_hosts: str = Field("127.0.0.1,localhost,::1,[::1]", description="Comma-separated Host header names the API answers.")
+    max_body_mb: float = Field(1.0, gt=0, description="Largest JSON request body, refused before it is read whole.")
     chunk_tokens: int = Field(254, description="Most tokens a chunk may hold; the model truncates at 256 incl. 2 special tokens.")
     chunk_overlap_tokens: int = Field(32, description="Tokens repeated between neighbouring chunks of one section.")
     embed_batch_size: int = Field(64)

@@ -505,9 +505,11 @@ class Database:
         with self.engine.begin() as conn:
             return int(conn.execute(market_inputs.insert().values(**values)).inserted_primary_key[0])
 
-    def latest_market_inputs(self) -> dict[str, Any] | None:
-        """The snapshot with the latest as_of (the latest saved among equals); None if none."""
+    def latest_market_inputs(self, not_after: str | None = None) -> dict[str, Any] | None:
+        """The snapshot with the latest as_of (the latest saved among equals), none dated after `not_after`; None if none."""
         query = sa.select(market_inputs).order_by(market_inputs.c.as_of.desc(), market_inputs.c.id.desc()).limit(1)
+        if not_after:
+            query = query.where(market_inputs.c.as_of <= not_after)
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:

@@ -23,11 +23,12 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import BadInput, NotFound
+from ingest.parse import valid_ticker
 from service.db import Database
 
 _SHARE_PREFIXES = ("share:", "share_price:", "price:")
@@ -58,8 +59,10 @@ def market_inputs(as_of: str, btc_price_usd: float | None = None, share_prices: 
     try:
         day = date.fromisoformat(str(as_of)[:10]).isoformat()
     except ValueError:
-        raise BadInput(f"market as_of {as_of!r} is not an ISO date", hint="Use YYYY-MM-DD.") from None
-    prices = {str(t).strip().upper(): _positive(f"share price of {t}", v) for t, v in (share_prices or {}).items()}
+        raise BadInput(f"market as_of {str(as_of)[:40]!r} is not an ISO date", hint="Use YYYY-MM-DD.") from None
+    if day > today():
+        raise BadInput(f"market as_of {day} is after today ({today()})", hint="Prices are as of a past or present date.")
+    prices = {_ticker(t): _positive(f"share price of {t}", v) for t, v in (share_prices or {}).items()}
     return MarketInputs(
         as_of=day,
         btc_price_usd=None if btc_price_usd is None else _positive("btc_price_usd", btc_price_usd),
@@ -67,6 +70,18 @@ def market_inputs(as_of: str, btc_price_usd: float | None = None, share_prices: 
         hashprice=None if hashprice is None else _positive("hashprice", hashprice),
         source=source,
     )
+
+
+def _ticker(value: object) -> str:
+    ticker = valid_ticker(str(value))
+    if ticker is None:
+        raise BadInput(f"market share price for {str(value)[:40]!r}: not an exchange ticker", hint="1-5 letters, optionally a class suffix.")
+    return ticker
+
+
+def today() -> str:
+    """Today's ISO date where it is latest (UTC+14): a snapshot taken today anywhere is not refused."""
+    return (datetime.now(timezone.utc) + timedelta(hours=14)).date().isoformat()
 
 
 def _positive(name: str, value: object) -> float:
@@ -121,7 +136,8 @@ def save_market_inputs(db: Database, market: MarketInputs) -> int:
 
 def load_market_inputs(db: Database, *, required: bool = False) -> MarketInputs | None:
     """The latest stored snapshot; None (or NotFound when `required`) if none was supplied."""
-    row = db.latest_market_inputs()
+    # A snapshot dated in the future (stored before as_of was checked) must not stay "latest" for ever.
+    row = db.latest_market_inputs(not_after=today())
     if row is None:
         if required:
             raise NotFound("no market inputs stored", hint="POST /market or load a CSV (see service/market.py).")

@@ -8,6 +8,9 @@ on its own: a bad one is reported with a one-line reason and the batch goes on.
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +19,9 @@ from tqdm import tqdm
 
 from extract.document import extract_document
 from extract.records import DebtInstrument, Extraction, HpcContract
+from ingest import budget
 from ingest.chunk import chunk_document
-from ingest.errors import BadInput, MinerlensError, NotFound, TooLarge
+from ingest.errors import BadInput, DocumentFailed, MinerlensError, NotFound, OverBudget, TooLarge
 from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
 from ingest.types import Document
 from service.answer import Answer, Answerer, Sources
@@ -30,6 +34,9 @@ from service.screen import company_screen, universe_screen
 from service.db import Database
 from service.index import Embedder, Index
 from service.ledger import Mention, build_ledger
+
+log = logging.getLogger("minerlens.pipeline")
+_SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 
 
 @dataclass
@@ -46,6 +53,7 @@ class IngestResult:
     seconds: float = 0.0
     error: str | None = None
     error_code: str | None = None
+    notes: list[str] = field(default_factory=list)  # what parsing dropped and why
 
 
 @dataclass
@@ -61,6 +69,12 @@ class IngestReport:
         for r in self.results:
             out[r.status] = out.get(r.status, 0) + 1
         return out
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message on one line, bounded: a reason, never a dump."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -81,6 +95,8 @@ class Pipeline:
         self.db = Database(settings.resolved_database_url)
         self._index: Index | None = None
         self._documents_seen = -1  # documents in the database when the index view was last in step
+        self._ingest_lock = threading.Lock()  # one document is written at a time; reads never wait for it
+        self.internal_errors = 0  # unexpected exceptions turned into one document's failure (logged with traceback)
 
     @property
     def index(self) -> Index:
@@ -96,11 +112,11 @@ class Pipeline:
 
     # -- ingest ---------------------------------------------------------------------------------
 
-    def ingest_paths(self, paths: list[Path], progress: bool = False) -> IngestReport:
+    def ingest_paths(self, paths: list[Path], progress: bool = False, ticker: str | None = None) -> IngestReport:
         report = IngestReport()
         files = expand_paths(paths)
         for path in tqdm(files, desc="ingest", unit="file", disable=not progress or len(files) < 2):
-            report.results.append(self.ingest_file(path))
+            report.results.append(self.ingest_file(path, ticker=ticker))
         if report.counts().get("ingested"):
             self.index.warm()  # build the keyword index now, not on the first query after the batch
         return report
@@ -113,32 +129,65 @@ class Pipeline:
             if path.stat().st_size > self.max_bytes:
                 raise TooLarge(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB is over the {self.settings.max_upload_mb:g} MB limit")
             return self.ingest_bytes(path.read_bytes(), path.name, ticker=ticker)
+        except OSError as exc:  # unreadable, vanished, a name the file system refuses
+            return IngestResult(path.name, "failed", error=f"{path.name}: cannot read it ({type(exc).__name__}: {one_line(exc)})",
+                                error_code=BadInput.code, seconds=time.perf_counter() - started)
         except MinerlensError as exc:
             return IngestResult(path.name, "failed", error=exc.message, error_code=exc.code, seconds=time.perf_counter() - started)
 
     def ingest_bytes(self, data: bytes, filename: str, ticker: str | None = None) -> IngestResult:
-        """Ingest one file's bytes. Raises MinerlensError for bad input; stores nothing in that case."""
+        """Ingest one file's bytes. Raises MinerlensError for bad input; stores nothing in that case.
+
+        Any other exception (a parser bug, a file no rule foresaw) is logged with its traceback,
+        counted, and raised as DocumentFailed with a one-line reason: this document fails alone.
+        """
+        try:
+            with self._ingest_lock:
+                return self._ingest_bytes(data, filename, ticker)
+        except MinerlensError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the point: nothing about one file may stop the service
+            self.internal_errors += 1
+            log.exception("internal error while ingesting %s", filename[:200])
+            raise DocumentFailed(f"{filename[:200]}: internal error while processing it ({type(exc).__name__}: {one_line(exc)})") from exc
+
+    def _ingest_bytes(self, data: bytes, filename: str, ticker: str | None) -> IngestResult:
         started = time.perf_counter()
         sha256 = hashlib.sha256(data).hexdigest()
         known = self.db.get_document(sha256)
         if known is not None and known["status"] == "ok":
             return IngestResult(filename, "unchanged", sha256, known["ticker"], known["form"], seconds=time.perf_counter() - started)
 
-        doc = parse_bytes(data, filename, ticker=ticker, max_bytes=self.max_bytes)
-        chunks = chunk_document(
-            doc,
-            self.index.embedder.count_tokens,
-            max_tokens=self.settings.chunk_tokens,
-            overlap_tokens=self.settings.chunk_overlap_tokens,
-        )
-        extraction = self._extract(doc)
+        settings = self.settings
+        # The budget covers everything before the vectors; the chunk budget then bounds embedding.
+        with budget.deadline(settings.max_doc_seconds, filename[:200]):
+            doc = parse_bytes(data, filename, ticker=ticker, max_bytes=self.max_bytes)
+            tables = sum(len(p.tables) for p in doc.parts)
+            if tables > settings.max_doc_tables:
+                raise OverBudget(f"{doc.file}: {tables:,} tables, over the budget of {settings.max_doc_tables:,} per document")
+            chunks = chunk_document(
+                doc,
+                self.index.embedder.count_tokens,
+                max_tokens=settings.chunk_tokens,
+                overlap_tokens=settings.chunk_overlap_tokens,
+            )
+            if len(chunks) > settings.max_doc_chunks:
+                raise OverBudget(f"{doc.file}: {len(chunks):,} chunks, over the budget of {settings.max_doc_chunks:,} per document")
+            budget.check()
+            extraction = self._extract(doc)
+            budget.check()
         self._store_original(data, doc)
         # Vectors and extraction first, the documents row last: that row marks a document as ingested,
         # so a crash in between leaves a document the next run ingests again (ids are stable, rows replaced).
-        self.index.add(chunks)
-        # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
-        self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
-        self.db.save_document(doc, chunks)
+        try:
+            self.index.add(chunks)
+            # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
+            self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
+            self.db.save_document(doc, chunks)
+        except BaseException:
+            # Searches must not return chunks of a document that has no row: take its vectors back out.
+            self.index.delete_document(doc.sha256)
+            raise
         self._documents_seen += 1
         flags = self.refresh_flags(doc.filing.ticker) if doc.filing.ticker else []
         return IngestResult(
@@ -152,6 +201,7 @@ class Pipeline:
             hpc_contracts=len(extraction.hpc_contracts),
             flags=len(flags),
             seconds=time.perf_counter() - started,
+            notes=list(doc.notes),
         )
 
     def _extract(self, doc: Document) -> Extraction:
@@ -170,7 +220,9 @@ class Pipeline:
         """Keep the bytes as received, so any document can be re-extracted later without the source."""
         folder = self.settings.data_dir / "documents"
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{doc.sha256}{Path(doc.file).suffix.lower()}"
+        # The name is ours (hash + a short known suffix): a caller's 200-character suffix is no file name.
+        suffix = Path(doc.file).suffix.lower()
+        target = folder / f"{doc.sha256}{suffix if _SAFE_SUFFIX.fullmatch(suffix) else ''}"
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".tmp")
             tmp.write_bytes(data)
