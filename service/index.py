@@ -42,11 +42,14 @@ from ingest.chunk import ChunkConfig
 from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
 from service.config import Settings, get_settings
+from service import retrieval
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 RRF_K = 60
+PAGE_KEYWORD_SHARE = 0.3  # how much a page's other matching chunks add to its best chunk's BM25
 _PAGE = 5000  # rows per Chroma read/write call
 _CANDIDATES = 100  # how deep each ranking goes before fusion
+_HEAD_CHARS = 6000  # how much of a document's start its profile is read from (the cover and a page or two)
 _QUERY_CACHE = 512
 _MAX_CPU_BATCH = 16
 # Chroma's HNSW graph is never queried (searches use the in-memory mirror), so it is built cheaply:
@@ -275,6 +278,8 @@ class _Mirror:
     filed: np.ndarray  # int32 yyyymmdd, 0 when unknown
     bm25: Any = None  # built lazily
     bm25_vocab: dict[str, int] | None = None
+    pages: Any = None  # _Pages, built lazily
+    profiles: dict[int, Any] | None = None  # doc code -> retrieval.Profile; lazily
 
 
 class _Buffers:
@@ -297,6 +302,50 @@ class _Buffers:
             src = getattr(self, name)[rows]
             getattr(new, name)[: len(src)] = src
         return new
+
+
+class _Pages:
+    """Rows grouped into pages (a PDF's (document, page); any other chunk alone): `order` lists the
+    rows page by page, `starts[p]` is where page p begins in it, so per-page maxima and sums are one
+    `reduceat`. Which pages are titled as which statement is read once per statement, lazily."""
+
+    def __init__(self, order: np.ndarray, starts: np.ndarray, doc: np.ndarray, head: np.ndarray) -> None:
+        self.order, self.starts, self.doc, self.head = order, starts, doc, head
+        self._titled: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, mirror: _Mirror) -> _Pages:
+        key: dict[tuple[int, int], int] = {}
+        page_of = np.empty(mirror.n, dtype=np.int64)
+        for i, row in enumerate(mirror.rows):
+            page = row.get("page")
+            if page is None:
+                page_of[i] = len(key)
+                key[(-1, i)] = len(key)
+            else:
+                page_of[i] = key.setdefault((int(mirror.doc[i]), int(page)), len(key))
+        order = np.argsort(page_of, kind="stable")
+        sorted_ids = page_of[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if mirror.n else np.zeros(0, dtype=np.int64)
+        doc = mirror.doc[order[starts]].astype(np.int32)
+        # The page's first chunk (lowest offset) carries its title.
+        head = np.array([min(order[a:b], key=lambda r: mirror.rows[r]["start"])
+                         for a, b in zip(starts, list(starts[1:]) + [mirror.n])], dtype=np.int64)
+        return cls(order, starts, doc, head)
+
+    def titled(self, mirror: _Mirror, statements: set[str]) -> np.ndarray:
+        """Boolean per page: titled as one of `statements`."""
+        out = np.zeros(len(self.starts), dtype=bool)
+        for name in statements:
+            if name not in self._titled:
+                flags = np.zeros(len(self.starts), dtype=bool)
+                for p, r in enumerate(self.head):
+                    row = mirror.rows[r]
+                    top = row["text"] if row.get("page") is not None else f"{row.get('section') or ''}\n{row['text']}"
+                    flags[p] = name in retrieval.page_statements(top)
+                self._titled[name] = flags
+            out |= self._titled[name]
+        return out
 
 
 def _filed_int(value: str | None) -> int:
@@ -335,6 +384,7 @@ class Index:
         self.bm25_source = "none"  # "disk" or "built": where the current keyword index came from
         self._tickers, self._forms, self._docs = _Codes(), _Codes(), _Codes()
         self._doc_files: dict[str, set[int]] = {}  # document file name -> doc codes
+        self._profiles: dict[str, retrieval.Profile] = {}  # doc_sha256 -> what the document says about itself
         self._mirror = self._load_mirror()
 
     # -- loading ---------------------------------------------------------------------------
@@ -510,8 +560,14 @@ class Index:
         date_from: str | None = None,
         date_to: str | None = None,
         document: str | None = None,
+        focus: bool = True,
     ) -> list[Hit]:
-        """Hybrid search: dense and BM25 rankings over the filtered rows, fused by reciprocal rank."""
+        """Hybrid search: dense and BM25 rankings over the filtered rows, fused by reciprocal rank.
+
+        With `focus` (the default), the query's own words narrow and weigh the candidates (the
+        company it names, its fiscal period, form and statement: `service.retrieval`), and PDF
+        chunks are scored per page: a page's score adds up its chunks', and each page is returned
+        once, as its best chunk. `focus=False` is the plain chunk ranking."""
         if not query or not query.strip():
             raise BadInput("The query is empty")
         if k < 1:
@@ -521,6 +577,13 @@ class Index:
         if n == 0:
             return []
         mask = self._filter_mask(mirror, ticker=ticker, form=form, date_from=date_from, date_to=date_to, document=document)
+        weights: dict[int, float] = {}
+        cues = None
+        if focus:
+            cues = retrieval.question_cues(query)
+            named, weights = self._focus(mirror, query, cues, mask)
+            if named is not None:
+                mask = named if mask is None else (mask & named)
         allowed = n if mask is None else int(mask.sum())
         if allowed == 0:
             return []
@@ -530,13 +593,15 @@ class Index:
         if mask is not None and allowed * 4 < n:
             # A selective filter (one ticker, one document): score only its rows.
             rows = np.flatnonzero(mask)
-            dense_top = rows[_top(mirror.vectors[rows] @ qvec, depth)]
+            dense = np.full(n, -np.inf, dtype=np.float32)
+            dense[rows] = mirror.vectors[rows] @ qvec
         else:
             dense = mirror.vectors @ qvec
             if mask is not None:
                 dense = np.where(mask, dense, -np.inf)
-            dense_top = _top(dense, depth)
+        dense_top = _top(dense, depth)
 
+        kw = np.zeros(n, dtype=np.float32)
         keyword_top: np.ndarray = np.zeros(0, dtype=np.int64)
         qtokens = bm25_tokens(query)
         if qtokens:
@@ -555,11 +620,113 @@ class Index:
         for ranking in (dense_rank, keyword_rank):
             for row, rank in ranking.items():
                 fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-        best = sorted(fused.items(), key=lambda kv: (-kv[1], dense_rank.get(kv[0], 10**9)))[:k]
+        if focus:
+            best = self._by_page(mirror, dense, kw, fused, dense_rank, weights, cues, k)
+        else:
+            best = sorted(fused.items(), key=lambda kv: (-kv[1], dense_rank.get(kv[0], 10**9)))[:k]
         return [
             Hit(**mirror.rows[row], score=score, dense_rank=dense_rank.get(row), keyword_rank=keyword_rank.get(row))
             for row, score in best
         ]
+
+    # -- focus: what the query says about where the answer is -------------------------------
+
+    def _focus(self, mirror: _Mirror, query: str, cues: retrieval.Cues, mask: np.ndarray | None
+               ) -> tuple[np.ndarray | None, dict[int, float]]:
+        """(mask of the documents of the company the query names, or None; weight per doc code for
+        the period and form it points at, only where they differ from 1)."""
+        profiles = self._doc_profiles(mirror)
+        phrases, tickers = retrieval.question_phrases(query), retrieval.ticker_words(query)
+        strength = {code: retrieval.names_company(p, phrases, tickers) for code, p in profiles.items()}
+        top = max(strength.values(), default=0)
+        named = None
+        if top >= 2:
+            codes = [c for c, v in strength.items() if v == top]
+            candidate = np.isin(mirror.doc, codes)
+            # A company the filters already exclude does not empty the result: ignore the name.
+            if mask is None or bool((candidate & mask).any()):
+                named = candidate
+        weights = {}
+        if cues.years or cues.dates or cues.form or cues.quarter:
+            for code, p in profiles.items():
+                if named is not None and strength[code] != top:
+                    continue
+                w = retrieval.period_weight(p, cues) * retrieval.form_weight(p, cues)
+                if w != 1.0:
+                    weights[code] = w
+        return named, weights
+
+    def _doc_profiles(self, mirror: _Mirror) -> dict[int, retrieval.Profile]:
+        """doc code -> profile for every document in the snapshot; each document is read once."""
+        if mirror.profiles is not None:
+            return mirror.profiles
+        codes = {int(c) for c in np.unique(mirror.doc)}
+        by_code = {code: sha for sha, code in self._docs.code.items() if code in codes}
+        missing = {code for code, sha in by_code.items() if sha not in self._profiles}
+        if missing:
+            heads: dict[int, list[int]] = {}
+            for i in np.flatnonzero(np.isin(mirror.doc, sorted(missing))):
+                heads.setdefault(int(mirror.doc[i]), []).append(int(i))
+            for code, rows in heads.items():
+                rows.sort(key=lambda r: (mirror.rows[r].get("part") != mirror.rows[r].get("document"), mirror.rows[r]["start"]))
+                text, first = "", mirror.rows[rows[0]]
+                for r in rows:
+                    if len(text) >= _HEAD_CHARS:
+                        break
+                    text += "\n" + mirror.rows[r]["text"]
+                self._profiles[by_code[code]] = retrieval.profile_document(
+                    text, ticker=first.get("ticker"), form=first.get("form"), period=None)
+        mirror.profiles = {code: self._profiles[sha] for code, sha in by_code.items() if sha in self._profiles}
+        return mirror.profiles
+
+    def _pages(self, mirror: _Mirror) -> _Pages:
+        if mirror.pages is None:
+            with self._lock:
+                if mirror.pages is None:
+                    mirror.pages = _Pages.of(mirror)
+        return mirror.pages
+
+    def _by_page(self, mirror: _Mirror, dense: np.ndarray, kw: np.ndarray, fused: dict[int, float],
+                 dense_rank: dict[int, int], weights: dict[int, float], cues: retrieval.Cues | None,
+                 k: int) -> list[tuple[int, float]]:
+        """Pages ranked as units: a page's dense score is its best chunk's, its keyword score its best
+        chunk's plus a share of the rest (a page whose table and its note both match beats one lucky
+        sentence); the two page rankings are fused by reciprocal rank, then weighed by the document's
+        fit to the question's period and form, and boosted when the page is titled as the statement
+        the question names. Each page is returned once, as its best chunk. A chunk without a page
+        (HTML, text) is a page of its own."""
+        pages = self._pages(mirror)
+        order = pages.order
+        page_dense = np.maximum.reduceat(dense[order], pages.starts)
+        kw_sorted = kw[order]
+        page_kw_max = np.maximum.reduceat(kw_sorted, pages.starts)
+        page_kw = page_kw_max + PAGE_KEYWORD_SHARE * (np.add.reduceat(kw_sorted, pages.starts) - page_kw_max)
+        live = np.flatnonzero(np.isfinite(page_dense))
+        depth = min(max(_CANDIDATES, 3 * k), len(live))
+        doc_weight = np.ones(len(page_dense))
+        for code, w in weights.items():
+            doc_weight[pages.doc == code] = w
+        score = np.zeros(len(page_dense), dtype=np.float64)
+        dense_pages = live[_top(page_dense[live], depth)]
+        keyword_pages = live[_top(page_kw[live], depth)]
+        keyword_pages = keyword_pages[page_kw[keyword_pages] > 0]  # pages sharing no query term are not keyword hits
+        for top in (dense_pages, keyword_pages):
+            score[top] += 1.0 / (RRF_K + np.arange(1, len(top) + 1))
+        if cues is not None and cues.statements:
+            # The statement the question names is a third ranking: the pages titled as it, the
+            # best-fitting document's and the most similar first.
+            titled = np.flatnonzero(pages.titled(mirror, cues.statements) & np.isfinite(page_dense))
+            titled = titled[np.lexsort((-page_dense[titled], -doc_weight[titled]))][:depth]
+            score[titled] += 1.0 / (RRF_K + np.arange(1, len(titled) + 1))
+        score *= doc_weight
+        chosen = _top(np.where(score > 0, score, -np.inf), k)
+        out = []
+        for p in chosen:
+            rows = order[pages.starts[p] : pages.starts[p + 1] if p + 1 < len(pages.starts) else len(order)]
+            # The page's best chunk: fused rank first, then dense similarity.
+            row = max(rows, key=lambda r: (fused.get(int(r), 0.0), float(dense[r])))
+            out.append((int(row), float(score[p])))
+        return out
 
     def _bm25(self, mirror: _Mirror) -> tuple[Any, dict[str, int]]:
         if mirror.bm25 is None:
@@ -612,9 +779,13 @@ class Index:
         return mask
 
     def warm(self) -> None:
-        """Build the keyword index and load the model now rather than on the first request."""
-        if self._mirror.n:  # an empty index has no keyword index to build
-            self._bm25(self._mirror)
+        """Build the keyword index, the pages, the documents' profiles and statement titles, and load
+        the model now rather than on the first request."""
+        mirror = self._mirror
+        if mirror.n:  # an empty index has no keyword index to build
+            self._bm25(mirror)
+            self._doc_profiles(mirror)
+            self._pages(mirror).titled(mirror, set(retrieval.STATEMENTS))
         self.embedder.embed(["warm up"])
 
 
