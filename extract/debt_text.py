@@ -24,7 +24,9 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
+from extract.cues import COLLATERAL_RE, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total
+from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.records import DebtInstrument, DebtKind, Evidence
 from ingest.reading import Sentence, read, split_sentences
 from ingest.types import Document, Part
@@ -40,7 +42,8 @@ __all__ = ["debt_from_text", "split_sentences"]
 _COUPON = r"(?P<coupon>\d+(?:\.\d+)?\s*%|\[\s*[•●_ ]*\s*\]\s*%|[•●]\s*%|(?<![\w.])%)"
 _NOTE_NAME = re.compile(
     rf"(?:{_COUPON}\s+)?(?P<body>(?:(?:convertible|exchangeable|senior|secured|unsecured|subordinated)\s+)*"
-    r"(?:notes|debentures|bonds))(?:\s+due\s+(?:in\s+)?(?P<year>20\d{2}))?",
+    r"(?:notes|debentures|bonds))(?:\s+due\s+(?:in\s+)?(?:(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December)\s+\d{1,2},\s+)?(?P<year>20\d{2}))?",
     re.IGNORECASE,
 )
 _FACILITY_NOUN = (
@@ -59,7 +62,8 @@ _DEFINED_TERM = re.compile(
     r"|(?P<bare>(?:20\d{2}\s+)?(?:[A-Z][A-Za-z]+\s+){0,3}(?:Notes|Debentures|Bonds|Loan|Facility|Agreement))\))"
 )
 _REFERS_TO = re.compile(
-    r"[“\"](?P<term>[^”\"]{2,60})[”\"]\s+refers?(?P<collectively>,?\s*collectively,?)?\s+to\s+(?:our|its|the)\s+", re.IGNORECASE
+    r"[“\"]\s*(?P<term>[^”\"]{2,60}?)\s*[”\"]\s+(?:refers?(?P<collectively>,?\s*collectively,?)?\s+to|(?:shall\s+)?means?)\s+(?:our|its|the)\s+",
+    re.IGNORECASE
 )
 _GENERIC_NOTES = re.compile(
     r"\b(?:the|such|these|our|its)\s+(?:new\s+)?(?:convertible\s+)?(?:senior\s+)?(?:notes\b|(?:notes\s+)?offering\b)", re.IGNORECASE
@@ -74,7 +78,9 @@ _GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|mas
 # The filer is the lender, not the borrower: not its debt.
 _LENDER = re.compile(
     r"\bextend\b[^.]{0,40}\bloans?\b|\bas\s+(?:the\s+)?lender\b|\b(?:loans?|notes?)\s+receivable\b|\brequested\s+the\s+company\b"
-    r"|\bprovided\s+(?:a|the)\s+(?:term\s+)?loan\b",
+    r"|\bprovided\s+(?:a|the)\s+(?:term\s+)?loan\b"
+    # "TMTG has agreed to fund $200 million to TAE": money lent to another party, not borrowed.
+    r"|\b(?:fund|lend|advance)\s+(?:up\s+to\s+)?(?:US)?\$\s?[\d,.]+(?:\s*(?:million|billion))?\s+to\s+(?!us\b|the\s+company\b|our\b|it\b)",
     re.I,
 )
 # "... Agreement (the “Master Loan”) with Coinbase Credit, Inc.": who lends.
@@ -118,17 +124,6 @@ _LOAN_WORD = re.compile(
     r"|facility|line\s+of\s+credit|credit\s+agreement)\b",
     re.I,
 )
-# Collateral wording: the instrument is secured ("secured by", "secured with", "which secures the
-# note", "collateralized by", "pledged as collateral", "as security for").
-_COLLATERAL = re.compile(
-    r"\bsecured\s+(?:by|with|against)\b|\bwhich\s+secures\b|\bsecures\s+the\s+(?:note|loan|facility|borrowings?)\b"
-    r"|\bcollateralized\s+by\b|\bpledged?\b[^.]{0,40}\bcollateral|\bsecurity\s+interest\s+in\b"
-    r"|\bto\s+serve\s+as\s+collateral\b|\bas\s+collateral\s+(?:for|against)\b|\bagainst\s+(?:\w+\s+){0,2}pledged\b"
-    r"|\bencumbered\s+(?:with|by)\b",
-    re.I,
-)
-
-
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|may|bears?|matures?|provides?|entered|signed|issued)\b", re.I)
 
 
@@ -490,6 +485,7 @@ class _Reader:
                 inst.retiring_mentions += 1
         generic = _GENERIC_NOTES.search(text) or _GENERIC_FACILITY.search(text)
         facility_ref = _GENERIC_FACILITY.search(text)
+        subject = None
         if not mentions and facility_ref and not _GENERIC_NOTES.search(text):
             # "The note payable matures in December 2035" speaks of a loan, never of the notes in focus.
             subject = self._facility_subject(facility_ref.group(0))
@@ -510,6 +506,8 @@ class _Reader:
             before, after = text[max(0, a - 60) : a], text[b : b + 90]
             if re.match(r"\s*per\s+(?:share|ordinary|class|common)", after, re.I) or re.search(r"per\s*$", before, re.I):
                 continue
+            if in_denomination((a, b), text):
+                continue  # "each $1,000 principal amount": the unit a term is stated per, never a principal
             target = self._money_target(a, b, text, mentions)
             if target is None:
                 continue
@@ -562,7 +560,7 @@ class _Reader:
                 target.set("principal_usd", value, ev("principal_usd"))
 
         # The subject comes first: "The November 2029 notes bear interest at 5.25% ... exchanges of our 8.50% notes".
-        target = mentions[0][2] if mentions else (self.generic_owner or self.focus)
+        target = mentions[0][2] if mentions else (subject or self.generic_owner or self.focus)
         if target is None:
             return
         self._terms(s, part, text, target, mentions)
@@ -694,16 +692,10 @@ class _Reader:
             if target.coupon is None and not target.blank_coupon:
                 target.set("coupon_pct", 0.0, ev("coupon_pct"))
         else:
-            m = re.search(
-                r"(?:bears?|bearing|carry|carries)\s+(?:cash\s+)?interest\s+at\s+(?:a\s+|the\s+)?(?:fixed\s+)?(?:rate\s+of\s+)?(?P<p>\d+(?:\.\d+)?)\s*%"
-                r"|(?:fixed\s+rate|interest\s+rate|annual\s+interest)\s+of\s+(?P<q>\d+(?:\.\d+)?)\s*%"
-                r"|(?P<r>\d+(?:\.\d+)?)\s*%\s+interest\s+rate",
-                text,
-                re.I,
-            )
+            coupon = find_coupon(text)
             # A swap's fixed rate is the hedge's, not the loan's coupon.
-            if m and not is_blank(text[m.start() : m.end() + 3]) and not re.search(r"\bswap\b", text, re.I):
-                target.set("coupon_pct", float(m["p"] or m["q"] or m["r"]), ev("coupon_pct"))
+            if coupon and not is_blank(text[coupon[1][0] : coupon[1][1] + 3]) and not re.search(r"\bswap\b", text, re.I):
+                target.set("coupon_pct", coupon[0], ev("coupon_pct"))
         # Maturity.
         if re.search(r"\bmatur", text, re.I):
             date = maturity_date_from_text(text)
@@ -715,28 +707,19 @@ class _Reader:
                 month_year = parse_month_year(m["rest"]) if m else None
                 if month_year:
                     target.set("maturity_year", month_year[0], ev("maturity_year"))
-        # Conversion terms.
-        m = re.search(
-            r"(?<!maximum )conversion\s+rate[^.;$]{0,60}?(?P<rate>\d+\.\d+)\s+(?:[\w’'\s]{0,60}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000",
-            text,
-            re.I,
-        ) or re.search(r"(?<!maximum )(?P<rate>\d+\.\d{2,})\s+(?:[\w’'\s]{0,50}?)shares?[^$.;]{0,60}?per\s+(?:US)?\$\s?1,000", text, re.I) or re.search(
-            # "Each $1,000 of principal will initially convert into 52.1832 shares"
-            r"\b(?:each|every)\s+(?:US)?\$\s?1,000\b[^$.;]{0,60}?\binto\s+(?:approximately\s+)?(?P<rate>\d+\.\d+)\s+(?:[\w’'\s]{0,40}?)shares?",
-            text,
-            re.I,
-        )
-        if m and not re.search(r"maximum", text[max(0, m.start() - 40) : m.start()], re.I):
-            target.set("conversion_rate_per_1000", float(m["rate"]), ev("conversion_rate_per_1000"))
-        m = re.search(r"conversion\s+price\s+of\s+(?:approximately\s+)?(?:US)?\$\s?(?P<price>\d+(?:\.\d+)?)\s+per", text, re.I)
-        if m and not re.search(r"cap\s+price", text[max(0, m.start() - 40) : m.start()], re.I):
-            target.set("conversion_price_usd", float(m["price"]), ev("conversion_price_usd"))
+        # Conversion terms (extract/terms.py): shares per $1,000 and the price per share.
+        rate = find_conversion_rate(text)
+        if rate:
+            target.set("conversion_rate_per_1000", rate[0], ev("conversion_rate_per_1000"))
+        price = find_conversion_price(text)
+        if price:
+            target.set("conversion_price_usd", price[0], ev("conversion_price_usd"))
         # Issue (closing, settlement, signing) date.
         self._issue_date(s, part, text, target)
         # Security.
         if re.search(r"\bunsecured\s+obligations?\b", text, re.I):
             target.set("secured", False, ev("secured"))
-        elif _COLLATERAL.search(text) and not re.search(r"rank\w*\s+(?:effectively\s+)?junior|structurally\s+subordinated", text, re.I):
+        elif COLLATERAL_RE.search(text) and not RANKING.search(text):
             target.set("secured", True, ev("secured"))
         elif re.search(r"^\s*(?:the\s+)?mortgages?\b|\bassumed\s+(?:\w+\s+){0,2}mortgages?\b|\bmortgages?\s+assumed\b", text, re.I):
             # A mortgage is a loan secured by real property: a sentence about the loan as a mortgage says so.
@@ -810,6 +793,7 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
         # A mortgage is a loan secured by real property; its name says so.
         values["secured"] = True
         inst.evidence["secured"] = inst.name_ev.model_copy(update={"field": "secured"})
+    _terms_of_name(inst, values)
     terms = {k for k in values if k not in {"maturity_year", "secured"}}
     mention_only = not terms
     if mention_only and inst.retiring_mentions == 0:
@@ -828,6 +812,22 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
         evidence=evidence,
         **values,
     )
+
+
+def _terms_of_name(inst: _Instrument, values: dict[str, object]) -> None:
+    """Terms a note's name states: "Senior Secured Notes" are secured, "unsecured ... notes" are not,
+    "Notes due May 29, 2028" mature that day. Only where the naming sentence says so verbatim."""
+    ev = inst.name_ev
+    if ev is None or inst.kind not in ("convertible", "senior_secured", "senior_unsecured"):
+        return
+    said = re.search(r"\b(un)?secured\b", inst.name, re.I)
+    if "secured" not in values and said and said.group().lower() in ev.quote.lower():
+        values["secured"] = said.group(1) is None
+        inst.evidence["secured"] = ev.model_copy(update={"field": "secured"})
+    date = maturity_date_from_text(inst.name)
+    if "maturity_date" not in values and date and inst.year == int(date[:4]):
+        values["maturity_date"] = date
+        inst.evidence["maturity_date"] = ev.model_copy(update={"field": "maturity_date"})
 
 
 def _fold_unpriced(instruments: list[_Instrument]) -> list[_Instrument]:

@@ -60,6 +60,14 @@ _MONEY = re.compile(
     rf"(?:\s*(?P<mult>{_MULT}))?",
     re.IGNORECASE,
 )
+# Dollar stablecoins are dollars: "500,000,000 USDT", "USDC 25 million", "10 million USD₮". Other
+# tokens (SOL, ETH, BTC) are not money here: their dollar value is whatever the document says.
+DOLLAR_STABLECOINS = ("USDT", "USD₮", "USDC", "PYUSD", "USD1", "FDUSD")
+_COIN = "|".join(re.escape(c) for c in DOLLAR_STABLECOINS)
+_COIN_MONEY = re.compile(
+    rf"(?<![\w.,])(?P<num>{_NUMBER})\s*(?:(?P<mult>{_MULT})\s*)?(?P<coin>{_COIN})(?![A-Za-z0-9])"
+    rf"|(?<![A-Za-z0-9])(?P<coin2>{_COIN})\s*(?P<num2>{_NUMBER})(?:\s*(?P<mult2>{_MULT}))?",
+)
 # A table cell or a bare amount: optional currency, optional parentheses, optional multiplier.
 _BARE_MONEY = re.compile(
     rf"^\s*(?P<open>\()?\s*(?P<minus>[-−–])?\s*(?:{_CURRENCY})?\s*(?P<open2>\()?\s*(?P<num>{_NUMBER})\s*"
@@ -128,6 +136,15 @@ def find_money(text: str, scale: float = 1) -> list[tuple[float, tuple[int, int]
         end = match.end("mult") if mult else (match.end("close") if match["close"] else match.end("num"))
         start = match.start("neg_open") if match["neg_open"] and negative else match.start("cur")
         found.append((_clean(-value if negative else value), (start, end)))
+    for match in _COIN_MONEY.finditer(text):
+        num, mult = match["num"] or match["num2"], match["mult"] or match["mult2"]
+        if mult and len(mult) == 1 and match.start("mult" if match["mult"] else "mult2") != match.end("num" if match["num"] else "num2"):
+            mult = None
+        span = match.span()
+        if any(a < span[1] and span[0] < b for _, (a, b) in found):
+            continue  # "$100 million (100,000,000 USDT)" is already read once
+        found.append((_clean(_to_float(num) * (_multiplier(mult) if mult else scale)), span))
+    found.sort(key=lambda f: f[1][0])
     return found
 
 

@@ -1,0 +1,45 @@
+"""Cue vocabulary per debt field, as data.
+
+Each entry is the words filers use to say a value *is* that field, or that it is *not*. Kept
+apart from the grammar (extract/terms.py) that reads numbers, so a new filer's phrasing is a
+new word here, not a new rule. Patterns are regex fragments, matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Fees charged on a loan that are not its coupon: paid once or on the unused amount.
+NON_COUPON_FEES = (
+    "commitment", "unused", "undrawn", "non-use", "origination", "upfront", "up-front", "arrangement", "structuring",
+    "exit", "closing", "facility", "placement", "underwriting", "late", "default", "prepayment", "termination",
+)  # fmt: skip
+
+# A fee that is the loan's price for time: "a loan fee of 12.5% per annum", "borrow fee".
+RATE_FEES = ("loan", "borrow", "borrowing", "lending")
+
+# Words that a loan or note is secured: collateral of any kind, including tokens ("collateralized
+# by our treasury assets (including Solana)", "secured by bitcoin held in custody").
+COLLATERAL = (
+    r"secured\s+(?:by|with|against)\b", r"which\s+secures\b", r"secures\s+the\s+(?:note|loan|facility|borrowings?)\b",
+    r"collaterali[sz]ed\s+(?:by|with)\b", r"pledged?\b[^.]{0,40}\bcollateral", r"security\s+interest\s+in\b",
+    r"to\s+serve\s+as\s+collateral\b", r"as\s+collateral\s+(?:for|against)\b", r"against\s+(?:\w+\s+){0,2}pledged\b",
+    r"encumbered\s+(?:with|by)\b", r"(?:posted|pledged|deposited)\s+(?:\w+\s+){0,4}as\s+collateral\b",
+    r"\d+(?:\.\d+)?\s*%\s+collateral\s+(?:level|ratio|coverage)\b",
+)  # fmt: skip
+COLLATERAL_RE = re.compile(r"\b(?:" + "|".join(COLLATERAL) + ")", re.I)
+
+# Ranking language that mentions secured debt without saying this instrument is secured.
+RANKING = re.compile(r"rank\w*\s+(?:effectively\s+)?junior|structurally\s+subordinated|effectively\s+subordinated", re.I)
+
+# The day notes are issued is the closing or settlement, not the day they were priced or agreed.
+ISSUE_EVENTS = r"(?:closed|closing|completed|consummated|issued|settled|settlement|delivered)"
+NOT_ISSUE_EVENTS = r"(?:priced|pricing|announc\w*|press\s+release|launch\w*|proposed|agreed\s+to\s+sell)"
+
+# A balance still owed: "issued and outstanding", "remained outstanding", "was outstanding under".
+OUTSTANDING = r"(?:issued\s+and\s+outstanding|(?:was|were|is|are|remained|remains)\s+outstanding|outstanding)"
+
+__all__ = [
+    "NON_COUPON_FEES", "RATE_FEES", "COLLATERAL", "COLLATERAL_RE", "RANKING", "ISSUE_EVENTS", "NOT_ISSUE_EVENTS",
+    "OUTSTANDING",
+]  # fmt: skip
