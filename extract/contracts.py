@@ -24,17 +24,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract import hpc_vocab, identity
 from extract.evidence import normalize_for_search, verify
 from extract.normalize import find_dates, find_money, word_number
 from extract.records import Evidence, HpcContract
 from ingest.errors import BadInput
+from ingest.reading import PartReading, read
 from ingest.types import Document, Part
-
-# --------------------------------------------------------------------------------------------
-# Which parts to read. Agreements filed as exhibits (EX-10) are legal text without the summary
-# figures, indentures and underwriting agreements are financing; XBRL and graphics carry no prose.
-
-_SKIP_PART = re.compile(r"^(?:EX-(?:1|2|3|4|5|8|10|21|23|24|31|32|97|101|104)\b|GRAPHIC|ZIP|XML|JSON|EXCEL|PDF-GRAPHIC)", re.I)
 
 # --------------------------------------------------------------------------------------------
 # Sentence classes
@@ -71,24 +67,10 @@ _SPECULATIVE = re.compile(
 _REPLACES = re.compile(r"\b(?:replac(?:es|ed|ing)|supersed(?:es|ed|ing)|in\s+lieu\s+of)\b", re.I)
 _TERMINATED = re.compile(r"\bterminat(?:ed|es|ion\s+of)\b", re.I)
 
-# Signals that a segment is about AI/HPC rather than bitcoin mining.
-# Colocation and "data center" alone are not enough: bitcoin miners are hosted in colocation too.
-_HPC = re.compile(
-    r"\b(?:GPUs?|HPC|high[- ]performance\s+comput\w*|AI|artificial\s+intelligence|critical\s+IT|hyperscal\w*|"
-    r"cloud\s+(?:services?|computing|platform|provider)|inference|machine\s+learning|neocloud|"
-    r"(?:GB|[HB])\d{3})\b"
-)
-_MINING = re.compile(r"\bmin(?:ers?|ing)\b|\bASICs?\b|hash\s*rate|self-mining", re.I)
-
 # --------------------------------------------------------------------------------------------
 # Values
 
-_GPU = re.compile(
-    r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+(?:(?P<model>(?:NVIDIA\s+|Nvidia\s+)?(?:GB|[HBA])\d{2,3}[A-Za-z]*(?:\s+NVL\d+)?)\s+)?"
-    r"(?:GPUs?|graphics\s+processing\s+units)\b"
-)
-_GPU_MODEL = re.compile(r"\b(?:NVIDIA\s+|Nvidia\s+)?((?:GB|[HB])\d{3}[A-Za-z]?|A100)\b")
-_MW = re.compile(r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:-\s*)?(?:MW|megawatts?)(?![A-Za-z])", re.I)
+_GPU, _GPU_MODEL, _MW = hpc_vocab.GPU_COUNT, hpc_vocab.GPU_MODEL, hpc_vocab.MEGAWATTS
 _CUMULATIVE = re.compile(
     r"(?:\bbring(?:ing|s)?|\bris(?:es|ing)|\bincreas(?:es|ing)|\bgrow(?:s|ing)|\btotal\b)[^.;]{0,70}?\bto\s+"
     r"(?:approximately\s+|roughly\s+|about\s+|nearly\s+|over\s+)?$",
@@ -129,7 +111,7 @@ _START = re.compile(
 # --------------------------------------------------------------------------------------------
 # Counterparties
 
-_CUSTOMER_NOUN = r"(?:customers?|clients?|tenants?|hyperscalers?|lessees?|compan(?:y|ies)|providers?|developers?|funds?|labs?|firms?|operators?|partners?|enterprises?|startups?)"
+_CUSTOMER_NOUN = identity.CUSTOMER_NOUN
 _DESCRIBED = re.compile(
     r"(?P<d>(?:a|an|one|our|its|the|this|that|their)\s+(?:[\w.\-’']+\s+){0,7}?" + _CUSTOMER_NOUN + r")\b"
     r"(?:\s*,\s*(?P<appos>(?:an?|the)\s+[^,.;()]{0,90}?[A-Z][^,.;()]{0,60}?)(?=[.,;(]|$))?",
@@ -229,10 +211,8 @@ def extract_contracts(doc: Document) -> list[HpcContract]:
     aliases = _aliases(doc)
     mentions: list[_Mention] = []
     order = 0
-    for part in doc.parts:
-        if _SKIP_PART.match(part.type or "") or not part.text:
-            continue
-        for segment in _segments(_sentences(part)):
+    for reading in _narrative(doc):
+        for segment in _segments(_sentences(reading)):
             mention = _read_segment(segment, aliases, order)
             order += 1
             mentions.append(mention)
@@ -276,35 +256,15 @@ def _verified(record: HpcContract, doc: Document) -> HpcContract:
 # Step 1: sentences and segments
 
 _FLAT = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\xa0": " ", "\u2009": " ", "\u202f": " "})
-_ABBREVIATIONS = re.compile(
-    r"(?:\b(?:Inc|Corp|Co|Ltd|LLC|No|Nos|approx|Mr|Mrs|Ms|Dr|St|vs|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|"
-    r"e\.g|i\.e|etc|L\.P|S\.A|U\.S|U\.K|N\.A)|\b[A-Z])\.$"
-)
-_BOUNDARY = re.compile(r"[.!?][”\"’)]?\s+(?=[A-Z“\"(\d])|\n\s*\n")
+def _narrative(doc: Document) -> list[PartReading]:
+    """The parts a customer contract is told in: the filing and its releases, not legal exhibits
+    (EX-10 agreements restate every deal in legal words) or data (the reading layer's one policy)."""
+    return [r for r in read(doc) if r.role == "narrative"]
 
 
-def _sentences(part: Part) -> list[_Sentence]:
-    text = part.text
-    flat = text.translate(_FLAT)
-    out: list[_Sentence] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        head = flat[start : match.start() + 1].rstrip()
-        if match.group().startswith(".") and _ABBREVIATIONS.search(head):
-            continue
-        _add_sentence(out, part, flat, start, match.start() + 1)
-        start = match.end()
-    _add_sentence(out, part, flat, start, len(text))
-    return out
-
-
-def _add_sentence(out: list[_Sentence], part: Part, flat: str, start: int, end: int) -> None:
-    while start < end and flat[start] == " ":
-        start += 1
-    while end > start and flat[end - 1] == " ":
-        end -= 1
-    if end - start > 3:
-        out.append(_Sentence(part, start, end, flat[start:end]))
+def _sentences(reading: PartReading) -> list[_Sentence]:
+    """The reading layer's sentences of a part, each with a flattened copy of the same length."""
+    return [_Sentence(reading.part, s.start, s.end, s.text.translate(_FLAT)) for s in reading.sentences]
 
 
 _EXERCISED_OPTION = re.compile(r"\bexercis(?:ed|es)\s+(?:its|an|the|their|a)\s+(?:\w+\s+)?option\b", re.I)
@@ -359,8 +319,8 @@ def _segments(sentences: list[_Sentence]) -> list[list[_Sentence]]:
 
 def _read_segment(segment: list[_Sentence], aliases: dict[str, str], order: int) -> _Mention:
     m = _Mention(order=order)
-    m.values["_hpc"] = any(_HPC.search(s.flat) for s in segment)
-    m.values["_mining"] = bool(_MINING.search(segment[0].flat)) and not _HPC.search(segment[0].flat)
+    m.values["_hpc"] = any(hpc_vocab.is_hpc(s.flat) for s in segment)
+    m.values["_mining"] = hpc_vocab.is_mining(segment[0].flat) and not hpc_vocab.is_hpc(segment[0].flat)
     m.values["_segment"] = segment
     first = segment[0].flat
     if re.search(r"letter\s+of\s+intent|\bLOI\b|non-binding|memorandum\s+of\s+understanding|\bMOU\b", first, re.I):
@@ -483,18 +443,11 @@ def _agreement_label(text: str) -> str | None:
 
 
 def _counterparty_key(name: str) -> str | None:
-    """A key under which two spellings of one customer agree; None for a customer the text does not identify."""
-    low = name.lower()
-    if re.search(r"\b(?:initial|first|anchor|launch)\b.*\b(?:customer|client|tenant)\b", low):
-        return "initial customer"
-    if re.fullmatch(r"(?:this|that|the|such|said)\s+(?:customer|client|tenant)", low):
+    """The identity key of a customer name (extract.identity); "this customer" refers back to the
+    customer just named and is resolved by the caller."""
+    if re.fullmatch(r"(?:this|that|the|such|said)\s+(?:customer|client|tenant)", name.lower()):
         return "__this__"
-    if re.search(r"\b(?:a|an|one|new|another)\b.*\b" + _CUSTOMER_NOUN + r"$", low) and not re.search(r"[A-Z]{2}|\b[A-Z][a-z]+\b", name[1:]):
-        return None
-    low = re.sub(r"[“”\"’'().,]", " ", low)
-    low = re.sub(r"\b(?:inc|llc|ltd|corp|corporation|co|l\s*p|lp|plc|s\s*a|ag|gmbh|limited|holdings|the|an?)\b", " ", low)
-    words = low.split()
-    return " ".join(words[:3]) or None
+    return identity.counterparty_key(name)
 
 
 def _read_gpus(m: _Mention, s: _Sentence, cut: int) -> None:
@@ -720,7 +673,8 @@ def _is_contract(m: _Mention) -> bool:
 
 
 def _same_key(a: str | None, b: str | None) -> bool:
-    return a is None or b is None or a == b
+    """An unnamed side may be anyone; two named sides must be one counterparty."""
+    return a is None or b is None or identity.same_counterparty_key(a, b)
 
 
 def _conflict(a: dict, b: dict) -> bool:
@@ -899,10 +853,8 @@ def _widen(text: str, span: tuple[int, int], reach: int = 110) -> tuple[int, int
 def _aliases(doc: Document) -> dict[str, str]:
     """Defined short names ('Boosteroid Inc. (“Boosteroid”)') so later sentences' short names resolve."""
     out: dict[str, str] = {}
-    for part in doc.parts:
-        if _SKIP_PART.match(part.type or ""):
-            continue
-        for match in _ALIAS.finditer(part.text.translate(_FLAT)):
+    for reading in _narrative(doc):
+        for match in _ALIAS.finditer(reading.part.text.translate(_FLAT)):
             out.setdefault(match["alias"].strip(), match["full"].strip(" ,"))
     return out
 

@@ -228,10 +228,14 @@ def _initials(key: str) -> str:
 
 
 def same_counterparty(a: str | None, b: str | None) -> bool:
-    """Two names of one identified counterparty: the same key, one key the leading words of the
-    other ('Fluidstack' / 'Fluidstack AI'), or a short name made of the other's initials ('AWS' /
-    'Amazon Web Services'). An unidentified customer is the same as no one."""
-    ka, kb = counterparty_key(a), counterparty_key(b)
+    """Two names of one identified counterparty (see same_counterparty_key). An unidentified
+    customer ('a new customer') is the same as no one."""
+    return same_counterparty_key(counterparty_key(a), counterparty_key(b))
+
+
+def same_counterparty_key(ka: str | None, kb: str | None) -> bool:
+    """Two counterparty keys of one party: equal, one the leading words of the other ('fluidstack' /
+    'fluidstack ai'), or a short name made of the other's initials ('aws' / 'amazon web services')."""
     if ka is None or kb is None:
         return False
     if ka == kb:

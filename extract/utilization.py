@@ -31,24 +31,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from extract import hpc_vocab
 from extract.evidence import normalize_for_search, verify
 from extract.normalize import find_dates, find_money, find_percents
 from extract.records import Evidence, UtilizationDisclosure
 from ingest.errors import BadInput
+from ingest.reading import PartReading, is_boilerplate, read
 from ingest.types import Document, Part, XbrlFact
 
-# Parts that carry no operating disclosures: legal exhibits, XBRL, graphics.
-_SKIP_PART = re.compile(r"^(?:EX-(?:1|2|3|4|5|8|10|21|23|24|31|32|97|101|104)\b|GRAPHIC|ZIP|XML|JSON|EXCEL)", re.I)
-# Sections that speak of what might happen, not what did.
-_SKIP_SECTION = re.compile(r"risk\s+factors|item\s+1a\b|forward[- ]looking|safe\s+harbor|cautionary", re.I)
 
-_HPC = re.compile(
-    r"\b(?:GPUs?|HPC|AI|AI/HPC|HPC/AI|artificial\s+intelligence|high[- ]performance\s+comput\w*|cloud\s+services?|"
-    r"critical\s+IT|hyperscal\w*|inference|machine\s+learning|neocloud|(?:GB|[HB])\d{3}s?)\b",
-    re.I,
-)
-_AI_WORD = re.compile(r"\bAI\b")  # case-sensitive: "ai" inside words or lowercase is not AI
-_MINING = re.compile(r"\bmin(?:ers?|ing)\b|\bASICs?\b|hash\s*rate|\bEH/s\b|self-mining|\bbitcoin\b", re.I)
+_MINING = hpc_vocab.MINING
 # Intentions, targets, assumptions and conditions: the figure is not (yet) a fact.
 _NOT_YET = re.compile(
     r"\b(?:target(?:s|ed|ing)?|expect(?:s|ed|ing)?|anticipat\w*|intend\w*|plan(?:s|ned|ning)?|project(?:s|ed|ion)|"
@@ -60,7 +52,7 @@ _NOT_YET = re.compile(
 
 # --- values --------------------------------------------------------------------------------
 
-_MW = re.compile(r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:-\s*)?(?:MW|megawatts?)(?![A-Za-z])", re.I)
+_MW = hpc_vocab.MEGAWATTS
 _ENERGIZED = re.compile(
     r"\b(?:energi[sz]ed|operat(?:e|es|ing|ional)|online|on-line|live|in\s+(?:operation|service)|running|powered)\b", re.I
 )
@@ -69,10 +61,7 @@ _CONTRACTED = re.compile(
     r"(?:signed|executed)\s+(?:leases|contracts))\b",
     re.I,
 )
-_GPU = re.compile(
-    r"(?<![\w.,$])(?P<n>\d{1,3}(?:,\d{3})+|\d+)\s+(?:(?:NVIDIA|Nvidia)\s+)?(?:(?:GB|[HBA])\d{2,3}[A-Za-z]*\s+)?"
-    r"(?:GPUs|graphics\s+processing\s+units)\b"
-)
+_GPU = hpc_vocab.GPU_COUNT
 _DEPLOYED = re.compile(
     r"\b(?:deployed|hosting|hosts|hosted|in\s+(?:operation|service)|operational|installed|online|energi[sz]ed|running|"
     r"operat(?:e|es|ing)|live)\b",
@@ -95,13 +84,9 @@ _REVENUE = re.compile(
     r"(?:approximately\s+|about\s+)?(?=\$|US\$|USD)",
     re.I,
 )
-_HPC_LINE = re.compile(
-    r"\b(?:cloud|HPC|high[- ]performance\s+comput\w*|AI|artificial\s+intelligence|GPU|compute\s+services?|"
-    r"data\s+cent(?:er|re)\s+services?)\b",
-    re.I,
-)
-_COLOCATION_LINE = re.compile(r"\bco-?location\b", re.I)
-_NOT_LINE = re.compile(r"\bmin(?:ing|ers?)\b|\bhosting\b|\bbitcoin\b|\bstaking\b|\btotal\b|\bcost\b", re.I)
+_HPC_LINE = hpc_vocab.HPC_REVENUE_LINE
+_COLOCATION_LINE = hpc_vocab.COLOCATION
+_NOT_LINE = hpc_vocab.NOT_HPC_REVENUE_LINE
 _NOT_RECOGNIZED = re.compile(
     r"annuali[sz]ed|run[- ]rate|\bARR\b|backlog|remaining\s+performance|contract\s+value|over\s+the\s+(?:term|life)|"
     r"projected|expected|assum\w*|target\w*|estimat\w*|potential|per\s+(?:MW|megawatt|GPU|hour)",
@@ -127,9 +112,6 @@ _SITE_SUBJECT = re.compile(
 _NOT_SITE = re.compile(r"^(?:The|This|That|We|Our|It|Its|Each|Such|Company|Management|Revenue)\b")
 
 _FLAT = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\xa0": " ", "\u2009": " ", "\u202f": " "})
-_ABBREVIATIONS = re.compile(r"(?:\b(?:Inc|Corp|Co|Ltd|LLC|No|approx|Mr|Mrs|Ms|Dr|St|vs|e\.g|i\.e|etc|U\.S|L\.P|N\.A)|\b[A-Z])\.$")
-_BOUNDARY = re.compile(r"[.!?][”\"’)]?\s+(?=[A-Z“\"(\d●•])|\n\s*\n|\n\s*[●•]\s*")
-
 _VALUE_FIELDS = ("energized_mw", "contracted_mw", "utilization_pct", "hpc_revenue_usd", "gpus_deployed")
 _CONTEXT_FIELDS = ("period_end", "as_of", "hpc_revenue_period", "revenue_line")
 
@@ -169,10 +151,8 @@ def extract_utilization(doc: Document) -> list[UtilizationDisclosure]:
     period = _DocumentPeriod.read(doc)
     colocation_is_hpc = _colocation_is_hpc(doc)
     findings = _xbrl_revenue(doc, period, colocation_is_hpc)
-    sentences = [
-        s for part in doc.parts if not _SKIP_PART.match(part.type or "") and part.text
-        for s in _sentences(part) if not _SKIP_SECTION.search(getattr(part.section_at(s.start), "label", ""))
-    ]
+    sentences = [s for reading in _narrative(doc) for s in _sentences(reading)
+                 if not is_boilerplate(reading.section_label(s.start))]
     # Sites the document calls AI/HPC ("a 4MW AI data center ... (“MTL 1”)"): a later sentence about
     # that site ("MTL 1’s full capacity is occupied") is about AI/HPC capacity without repeating it.
     hpc_sites = {site for s in sentences if _is_hpc_text(s.flat) and (site := _site(s.flat))}
@@ -197,9 +177,8 @@ class _DocumentPeriod:
     def read(cls, doc: Document) -> _DocumentPeriod:
         """The first "<n> months/quarter/year ended <date>" phrase; periodic reports fall back to their
         cover period. The first phrase of a filing names its own period (later ones are comparatives)."""
-        for part in doc.parts:
-            if _SKIP_PART.match(part.type or ""):
-                continue
+        for reading in _narrative(doc):
+            part = reading.part
             flat = part.text.translate(_FLAT)
             for match in _PERIOD_PHRASE.finditer(flat):
                 dates = find_dates(flat[match.end() : match.end() + 30])
@@ -311,10 +290,8 @@ def _is_hpc_line(line: str, colocation_is_hpc: bool) -> bool:
 
 def _colocation_is_hpc(doc: Document) -> bool:
     """Whether the document describes its colocation business as HPC/AI (not miner hosting)."""
-    for part in doc.parts:
-        if _SKIP_PART.match(part.type or ""):
-            continue
-        for s in _sentences(part):
+    for reading in _narrative(doc):
+        for s in _sentences(reading):
             if _COLOCATION_LINE.search(s.flat) and _is_hpc_text(s.flat) and not _MINING.search(s.flat):
                 return True
     return False
@@ -324,35 +301,24 @@ def _colocation_is_hpc(doc: Document) -> bool:
 # 2 and 3. Sentences
 
 
-def _sentences(part: Part) -> list[_Sentence]:
-    text = part.text
-    flat = text.translate(_FLAT)
-    out: list[_Sentence] = []
-    start = 0
-    for match in _BOUNDARY.finditer(flat):
-        if match.group().startswith(".") and _ABBREVIATIONS.search(flat[start : match.start() + 1]):
-            continue
-        _add(out, part, flat, start, match.start() + 1 if match.group()[0] in ".!?" else match.start())
-        start = match.end()
-    _add(out, part, flat, start, len(flat))
+def _narrative(doc: Document) -> list[PartReading]:
+    """The filing and its releases; legal exhibits and data carry no operating disclosures."""
+    return [r for r in read(doc) if r.role == "narrative"]
+
+
+def _sentences(reading: PartReading) -> list[_Sentence]:
+    """The reading layer's sentences, bullets stripped; a flattened table is not a sentence."""
+    out = []
+    for s in reading.sentences:
+        flat = s.text.translate(_FLAT)
+        lead = len(flat) - len(flat.lstrip(" ●•"))
+        if 10 < len(flat.strip(" ●•")) <= 1500:
+            out.append(_Sentence(reading.part, s.start + lead, flat[lead:].rstrip()))
     return out
 
 
-def _add(out: list[_Sentence], part: Part, flat: str, start: int, end: int) -> None:
-    while start < end and flat[start] in " ●•":
-        start += 1
-    while end > start and flat[end - 1] == " ":
-        end -= 1
-    if 10 < end - start <= 1500:  # a flattened table is not a sentence
-        out.append(_Sentence(part, start, flat[start:end]))
-
-
 def _is_hpc_text(text: str) -> bool:
-    for match in _HPC.finditer(text):
-        if match.group().lower() == "ai" and not _AI_WORD.search(match.group()):
-            continue
-        return True
-    return False
+    return hpc_vocab.is_hpc(text)
 
 
 def _read_sentence(s: _Sentence, doc: Document, period: _DocumentPeriod, colocation_is_hpc: bool, hpc_site: bool) -> list[_Finding]:
@@ -363,7 +329,7 @@ def _read_sentence(s: _Sentence, doc: Document, period: _DocumentPeriod, colocat
     if not (_is_hpc_text(s.flat) or hpc_site):
         return found
     # A sentence about mining that mentions AI in passing ("we mine bitcoin and plan AI") is mining.
-    if _MINING.search(s.flat) and not re.search(r"\b(?:HPC|GPUs?|AI\s+data\s+cent|AI/HPC|HPC/AI)\b", s.flat):
+    if _MINING.search(s.flat) and not hpc_vocab.STRONG_HPC.search(s.flat):
         return found
     capacity = _read_capacity(s, doc, period, hpc_site)
     if capacity:
