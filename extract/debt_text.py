@@ -110,6 +110,14 @@ _OUTSTANDING_BEFORE = re.compile(
     r"|\b(?:have|has|had)\s+(?:fully\s+)?(?:drawn(?:\s+down)?|borrowed)\s*$",
     re.I,
 )
+# "$983,505,000 aggregate principal amount of Parent Convertible Notes issued and outstanding", led by
+# "As of <date>, there were": a balance, not the amount issued.
+_OUTSTANDING_OF = re.compile(
+    r"\s*(?:in\s+)?(?:aggregate\s+)?principal\s+amount\s+of\s+(?:the\s+|our\s+|its\s+)?(?:[\w.%’'-]+\s+){0,8}?"
+    r"(?:issued\s+and\s+outstanding|(?:was|were|remained|remain)\s+outstanding|outstanding)\b",
+    re.I,
+)
+_AS_OF_LEAD = re.compile(r"^\s*(?:\([\w.]+\)\s*)*(?:As\s+of|At)\b[^$;]{0,80}$|\bthere\s+(?:were|was|are|is)\s*$", re.I)
 # "secured indebtedness to the extent of the value of the assets securing such indebtedness, including the X".
 _SECURED_INCLUDING = re.compile(r"\bsecured\s+(?:indebtedness|debt|obligations|borrowings)\b[^;]{0,160}?\bincluding\s+", re.I)
 # "seven agreements ... with a combined principal of $287": what new loans were for, not a balance.
@@ -199,6 +207,8 @@ class _Reader:
         self.aliases: dict[str, _Instrument] = {}
         self.focus: _Instrument | None = None
         self.focus_paragraph = -1  # the paragraph last speaking of the focus
+        self.focus_section = -1  # start of the section the focus was last spoken of in
+        self.term_dates: dict[str, tuple[str, Evidence]] = {}  # "capitalization date" -> the date it defines
         self.generic_owner: _Instrument | None = None  # the instrument defined as (the “notes”)
         self.capitalized: set[str] = set()  # defined terms that name an instrument only when capitalized
         self.groups: dict[str, list[_Instrument]] = {}  # terms defined as several instruments collectively
@@ -386,7 +396,8 @@ class _Reader:
             part = reading.part
             scale = 1000.0 if re.search(r"in thousands", part.text[:200000], re.I) and part.type.startswith("10-") else 1.0
             self.focus = self.generic_owner = None
-            self.focus_paragraph = -1
+            self.focus_paragraph = self.focus_section = -1
+            self._read_term_dates(reading)
             tables = sorted(part.tables, key=lambda t: t.start)
             for s in reading.sentences:
                 # A table is read when the walk reaches it, so the prose above it has named its subject.
@@ -396,6 +407,22 @@ class _Reader:
             for table in tables:
                 self._table(table, part)
         return self.instruments
+
+    def _read_term_dates(self, reading) -> None:
+        """Defined dates: "As of the close of business on December 15, 2025 (the “Capitalization
+        Date”)", so a later "as of the Capitalization Date" has its date and the quote stating it."""
+        text = reading.part.text
+        for term in reading.terms:
+            if not re.search(r"\bdate\b", term.term, re.I):
+                continue
+            dates = find_dates(term.referent)
+            if dates and len(term.referent) - dates[-1][1][1] <= 3:
+                sentence_start = reading.sentences[term.sentence].start
+                begin = max(sentence_start, sentence_start + dates[-1][1][0] - 60)
+                while begin > sentence_start and not text[begin - 1].isspace():
+                    begin -= 1  # start the quote at a word
+                quote = " ".join(text[begin : term.end].split())
+                self.term_dates.setdefault(term.term.lower(), (dates[-1][0], self._quote_ev(reading.part, term.start, quote, "outstanding_as_of")))
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -494,7 +521,7 @@ class _Reader:
             self.focus = subject
         # A sentence naming nothing continues the paragraph's subject: "They will mature on ...",
         # "Each $1,000 of principal will initially convert into 52.1832 shares".
-        continues = self.focus is not None and s.paragraph == self.focus_paragraph
+        continues = self.focus is not None and (s.paragraph == self.focus_paragraph or self._in_focus_section(s, part))
         if not mentions and not (generic and self.focus) and not continues:
             return
         ev = lambda name: self._ev(s, part, name)  # noqa: E731
@@ -530,15 +557,22 @@ class _Reader:
             if re.search(r"\bincludes?\s*$", before, re.I) and re.search(r"option", text, re.I):
                 target.option_included = True
                 continue
-            if (_OUTSTANDING_BEFORE.search(before) and not _NEW_PRINCIPAL.search(before)) or _OUTSTANDING_AFTER.match(after):
+            if (_OUTSTANDING_BEFORE.search(before) and not _NEW_PRINCIPAL.search(before)) or _OUTSTANDING_AFTER.match(after) \
+                    or (_OUTSTANDING_OF.match(after) and _AS_OF_LEAD.search(text[:a])):
                 if _RETIRING.search(before[-30:]) or re.search(r"\brepaid\b", before[-30:], re.I):
                     continue  # "repaid the $50,000 outstanding balance": a balance that is gone
                 # "unpaid principal balance of $1,143 as of December 31, 2024"; "$6,731 principal payments outstanding"
                 if target.kind != "convertible" or "principal" in (before[-40:] + after[:40]).lower():
                     target.set("outstanding_usd", value, ev("outstanding_usd"))
                     dates = [d for d, (da, _) in find_dates(text) if re.search(r"\b(?:at|as\s+of|on)\s*$", text[max(0, da - 8) : da], re.I)]
-                    if dates and "outstanding_usd" in target.evidence and target.evidence["outstanding_usd"].quote == s.quote:
+                    mine = "outstanding_usd" in target.evidence and target.evidence["outstanding_usd"].quote == s.quote
+                    if dates and mine:
                         target.set("outstanding_as_of", dates[0], ev("outstanding_as_of"))
+                    elif mine:
+                        named = re.search(r"\b(?:at|as\s+of|on)\s+the\s+(?P<term>(?:[A-Z][\w-]*\s+){0,4}Date)\b", text[:a])
+                        if named and named["term"].lower() in self.term_dates:
+                            iso, date_ev = self.term_dates[named["term"].lower()]
+                            target.set("outstanding_as_of", iso, date_ev)
                 continue
             if _RETIRING.search(text[max(0, a - 80) : a]) or re.search(r"outstanding|net proceeds of|cost", before[-25:], re.I):
                 continue
@@ -560,7 +594,9 @@ class _Reader:
                 target.set("principal_usd", value, ev("principal_usd"))
 
         # The subject comes first: "The November 2029 notes bear interest at 5.25% ... exchanges of our 8.50% notes".
-        target = mentions[0][2] if mentions else (subject or self.generic_owner or self.focus)
+        # Without a name, "the notes" are the notes defined as such; anything else is the subject in focus.
+        owner = self.generic_owner if self.generic_owner is not None and (_GENERIC_NOTES.search(text) or self.focus is None) else None
+        target = mentions[0][2] if mentions else (subject or owner or self.focus)
         if target is None:
             return
         self._terms(s, part, text, target, mentions)
@@ -570,6 +606,17 @@ class _Reader:
             self.focus = current[-1]
         if self.focus is not None and (current or target is self.focus):
             self.focus_paragraph = s.paragraph
+            section = part.section_at(s.start)
+            self.focus_section = section.start if section is not None else -1
+
+    def _in_focus_section(self, s: Sentence, part: Part) -> bool:
+        """A section headed by one loan's name ("Master Loan Agreement") is about the loan its prose
+        introduced: its later paragraphs speak of that loan without naming it again."""
+        section = part.section_at(s.start)
+        if section is None or section.start != self.focus_section:
+            return False
+        heading = section.label.split("›")[-1]
+        return len(_HEADING_NOUN.findall(heading)) == 1 and not re.search(r"\b(?:and|&)\b|s\s*$", heading.strip(), re.I)
 
     def _secured_including(self, s: Sentence, part: Part) -> None:
         """"rank effectively junior to any of our secured indebtedness ..., including the Matrixport
