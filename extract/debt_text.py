@@ -132,6 +132,11 @@ _LOAN_WORD = re.compile(
     r"|facility|line\s+of\s+credit|credit\s+agreement)\b",
     re.I,
 )
+# A defined term naming one loan: “Sponsor Note”, “Pre-IPO Note”, “Term Loan”, “Revolving Facility”.
+# A distinctive word must come first: “Note” or “Term Loan” alone is the document's generic name for it.
+_LOAN_TERM = re.compile(r"^(?!(?:the\s+)?(?:Term\s+|Revolving\s+|Credit\s+|Promissory\s+|Loan\s+)*(?:Loan|Note|Facility|Line\s+of\s+Credit)$)"
+                        r".*(?:\b(?:Term\s+)?Loan|\bNote|\bFacility|\bLine\s+of\s+Credit)$")
+_LENDING = re.compile(r"\b(?:loan|lend|borrow|advance|promissory\s+note|credit\s+facility|facility|line\s+of\s+credit)\w*", re.I)
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|may|bears?|matures?|provides?|entered|signed|issued)\b", re.I)
 
 
@@ -208,7 +213,8 @@ class _Reader:
         self.focus: _Instrument | None = None
         self.focus_paragraph = -1  # the paragraph last speaking of the focus
         self.focus_section = -1  # start of the section the focus was last spoken of in
-        self.term_dates: dict[str, tuple[str, Evidence]] = {}  # "capitalization date" -> the date it defines
+        self.term_dates: dict[str, tuple[str, Evidence]] = {}
+        self.reading = None  # the PartReading being walked  # "capitalization date" -> the date it defines
         self.generic_owner: _Instrument | None = None  # the instrument defined as (the “notes”)
         self.capitalized: set[str] = set()  # defined terms that name an instrument only when capitalized
         self.groups: dict[str, list[_Instrument]] = {}  # terms defined as several instruments collectively
@@ -321,6 +327,7 @@ class _Reader:
             inst.name_ev = inst.name_ev or self._ev(s, part, "name")
             self.aliases[name.lower()] = inst
             found.append((m.start("noun"), m.end(), inst))
+        self._defined_loans(s, part, found)
         for m in _REFERS_TO.finditer(text):
             after = [f for f in found if f[0] >= m.end()]
             term = m["term"].lower()
@@ -366,6 +373,28 @@ class _Reader:
         found.sort(key=lambda f: f[0])
         return found
 
+    def _defined_loans(self, s: Sentence, part: Part, found: list[tuple[int, int, _Instrument]]) -> None:
+        """A loan named by its defined term: "the Sponsor has agreed to lend us up to $3,000,000 pursuant
+        to a promissory note (the “Sponsor Note”)". The reading layer found the term; the words before
+        it must speak of lending, and not of the filer lending to others."""
+        for term in self.reading.terms if self.reading is not None else ():
+            if not s.start <= term.start < s.end or not _LOAN_TERM.search(term.term) or term.term.lower() in self.aliases:
+                continue
+            at, end = term.start - s.start, term.end - s.start
+            lead = term.referent
+            if any(s0 <= at < e0 or at <= s0 < end for s0, e0, _ in found) or not _LENDING.search(lead) or _LENDER.search(lead):
+                continue
+            noun = _LOAN_TERM.search(term.term).group().lower()
+            kind: DebtKind = "term_loan" if "term loan" in noun else "credit_facility" if re.search(r"facility|line|credit", noun) else "other"
+            inst = next((i for i in self.instruments if i.name.lower() == term.term.lower()), None)
+            if inst is None:
+                inst = _Instrument(name=term.term, kind=kind, coupon=None, year=None)
+                self.instruments.append(inst)
+            inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+            self.aliases[term.term.lower()] = inst
+            self.capitalized.add(term.term.lower())
+            found.append((at, end, inst))
+
     def _alias(self, text: str, end: int, inst: _Instrument) -> None:
         m = _DEFINED_TERM.match(text[end : end + 80])
         if m:
@@ -398,6 +427,7 @@ class _Reader:
             self.focus = self.generic_owner = None
             self.focus_paragraph = self.focus_section = -1
             self._read_term_dates(reading)
+            self.reading = reading
             tables = sorted(part.tables, key=lambda t: t.start)
             for s in reading.sentences:
                 # A table is read when the walk reaches it, so the prose above it has named its subject.
@@ -735,7 +765,7 @@ class _Reader:
         floating = parse_rate_text(text)
         if floating and re.search(r"interest|rate", text, re.I):
             target.set("rate_text", str(floating), ev("rate_text"))
-        elif re.search(r"\b(?:will\s+)?not\s+bear\s+(?:regular\s+)?interest\b|\bzero[- ]coupon\b", text, re.I):
+        elif re.search(r"\b(?:will\s+)?not\s+bear\s+(?:regular\s+|any\s+)?interest\b|\bzero[- ]coupon\b|\bnon-interest[- ]bearing\b", text, re.I):
             if target.coupon is None and not target.blank_coupon:
                 target.set("coupon_pct", 0.0, ev("coupon_pct"))
         else:
@@ -787,7 +817,7 @@ class _Reader:
             text[: 400],
             re.I,
         ) and not re.search(r"\b(?:press\s+release|announc\w+|priced|pricing)\b", text[:200], re.I) or m and dates[0][1][0] <= m.end() + 2 \
-                and target.kind != "convertible" and re.search(r"\b(?:borrowed|refinanc\w+|drew|obtained\s+a\s+loan)\b", text[:400], re.I):
+                and target.kind != "convertible" and re.search(r"\b(?:borrowed|refinanc\w+|drew|obtained\s+a\s+loan|(?:agreed|committed)\s+to\s+(?:loan|lend))\b", text[:400], re.I):
             target.set("issue_date", dates[0][0], ev)
             return
         for iso, (a, b) in dates:
