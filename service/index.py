@@ -348,6 +348,14 @@ class _Pages:
         return out
 
 
+def _part_sequence(chunk_id: str) -> int:
+    """The part's sequence in a chunk id "{sha[:16]}:{part}:{start}" (the primary document is first)."""
+    try:
+        return int(chunk_id.split(":")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
 def _filed_int(value: str | None) -> int:
     if value and _ISO_DATE.fullmatch(value[:10]):
         return int(value[:10].replace("-", ""))
@@ -651,9 +659,10 @@ class Index:
             for code, p in profiles.items():
                 if named is not None and strength[code] != top:
                     continue
-                w = retrieval.period_weight(p, cues) * retrieval.form_weight(p, cues)
-                if w != 1.0:
-                    weights[code] = w
+                weights[code] = retrieval.period_weight(p, cues) * retrieval.form_weight(p, cues)
+            # Relative to the best-fitting document: when none fits, none is pushed down.
+            best = max(weights.values(), default=1.0)
+            weights = {code: w / best for code, w in weights.items() if w != best}
         return named, weights
 
     def _doc_profiles(self, mirror: _Mirror) -> dict[int, retrieval.Profile]:
@@ -668,7 +677,7 @@ class Index:
             for i in np.flatnonzero(np.isin(mirror.doc, sorted(missing))):
                 heads.setdefault(int(mirror.doc[i]), []).append(int(i))
             for code, rows in heads.items():
-                rows.sort(key=lambda r: (mirror.rows[r].get("part") != mirror.rows[r].get("document"), mirror.rows[r]["start"]))
+                rows.sort(key=lambda r: (_part_sequence(mirror.ids[r]), mirror.rows[r]["start"]))
                 text, first = "", mirror.rows[rows[0]]
                 for r in rows:
                     if len(text) >= _HEAD_CHARS:

@@ -44,6 +44,7 @@ class Profile:
     form: str | None = None  # "10-K" | "10-Q" | "8-K" | "release" | stored form
     period_end: str | None = None  # ISO: fiscal year / quarter end, or the 8-K's report date
     years: frozenset[int] = frozenset()  # fiscal years the document is "for" (its label, either reading)
+    annual: bool = False  # reports a whole fiscal year (a 10-K, a fourth-quarter-and-full-year release)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -188,6 +189,10 @@ def profile_document(head: str, *, company: str | None = None, ticker: str | Non
             word, year = (m.group(1), m.group(2)) if not m.group(1).isdigit() else (m.group(2), m.group(1))
             q = ("first", "second", "third", "fourth").index(word.lower()) + 1
             end = end or f"{year}-{3 * q:02d}-{30 if q in (2, 3) else 31}"
+    # A release of the fourth quarter or the full year reports the fiscal year as a 10-K does.
+    annual = kind == "10-K" or (kind == "release" and bool(re.search(
+        r"fourth[- ]\s*quarter|(?:full|fiscal)[- ]\s*year\s+(?:(?:19|20)\d\d\s+)?(?:financial\s+)?results|\byear\s+ended",
+        flat[:3000], re.I)))
     years = set()
     if end:
         y, month = int(end[:4]), int(end[5:7])
@@ -201,7 +206,7 @@ def profile_document(head: str, *, company: str | None = None, ticker: str | Non
     for n in names:
         if n and name_key(n) and n not in seen:
             seen.append(n)
-    return Profile(tuple(seen), frozenset(tickers), kind, end, frozenset(years))
+    return Profile(tuple(seen), frozenset(tickers), kind, end, frozenset(years), annual)
 
 
 # -- what a question says about where its answer is ---------------------------------------------
@@ -237,6 +242,8 @@ _QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth)\s+(?:fiscal\s+)?quarter|h([12])|(first|second)\s+half)\b", re.I)
 _QUARTER_JOINED = re.compile(r"\bq([1-4])'?((?:19|20)\d\d)\b", re.I)  # "Q22023", "Q2'2023"
 _Q_DATE = re.compile(_DATE, re.I)
+_INSTRUMENT_YEAR_BEFORE = re.compile(r"(?:due|matur\w*|expir\w*|redeemable|callable)\s+(?:in\s+|on\s+)?$")
+_INSTRUMENT_YEAR_AFTER = re.compile(r"\s*(?:convertible\s+|senior\s+|secured\s+|exchangeable\s+)*(?:notes?|bonds?|debentures?|term\s+loan)\b")
 
 
 @dataclass
@@ -262,6 +269,10 @@ def question_cues(text: str) -> Cues:
         years.append(int(y) if len(y) == 4 else 2000 + int(y))
     cues.fiscal_years = list(dict.fromkeys(years))
     for m in _YEAR.finditer(lowered):
+        # "notes due 2031", "the 2030 notes", "maturing in 2029": an instrument's year, not a period.
+        if _INSTRUMENT_YEAR_BEFORE.search(lowered[max(0, m.start() - 16) : m.start()]) or \
+                _INSTRUMENT_YEAR_AFTER.match(lowered[m.end() : m.end() + 24]):
+            continue
         years.append(int(m.group(1)))
     cues.years = [y for y in dict.fromkeys(years) if 1990 <= y <= 2069]
     cues.quarter = bool(_QUARTER.search(lowered) or _QUARTER_JOINED.search(lowered))
@@ -369,7 +380,8 @@ def _year_weight(profile: Profile, latest: int) -> float:
 
 def form_weight(profile: Profile, cues: Cues) -> float:
     """A form the question names, else what its period implies: a fiscal year without a quarter
-    is answered by the annual report; a quarter by a 10-Q or release."""
+    is answered by the annual report (or the release of the year's results); a quarter by a 10-Q
+    or release."""
     form = (profile.form or "").upper()
     if cues.form:
         return 1.0 if form == cues.form.upper() else 0.6
@@ -378,5 +390,6 @@ def form_weight(profile: Profile, cues: Cues) -> float:
     if cues.dates:
         return 1.0 if form in ("8-K", "RELEASE") else 0.8
     if cues.years:
-        return 1.0 if form == "10-K" else 0.8
+        return 1.0 if profile.annual else 0.8
     return 1.0
+
