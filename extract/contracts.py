@@ -11,9 +11,15 @@ How it reads a document:
    300 GPUs" after "executed an MSA with Boosteroid"). Segments with no AI/HPC signal or no figure
    are dropped: bitcoin-mining hosting, leases we take, financings, mergers are not contracts.
 3. Mentions of one deal (a business-section summary and the MD&A detail) merge when their
-   counterparties agree, no figure conflicts and they share at least one figure. Orders and
-   expansions with different figures stay separate; an agreement the text says was replaced is
-   marked superseded.
+   counterparties agree, no figure conflicts and they share at least one figure, or when they name
+   the same counterparty (`extract.identity`: "AWS" and "Amazon Web Services, Inc." are one) with
+   the same status and nothing that disagrees: a deal restated in several paragraphs, each with
+   part of its figures, is one deal. Orders and expansions with different figures stay separate;
+   an agreement the text says was replaced is marked superseded. A GPU count stated per order
+   ("four orders of 1,024 GPUs each") is never the deal's total.
+
+AI/HPC cue words come from `extract.hpc_vocab` (shared with utilization); sentences and the
+exhibit policy from the reading layer (`ingest.reading`).
 
 Rules are written for phrasing in general (any customer, any unit spelling), never for one
 filing's sentence.
@@ -450,6 +456,17 @@ def _counterparty_key(name: str) -> str | None:
     return identity.counterparty_key(name)
 
 
+_GPU_TOTAL = re.compile(r"(?:total|aggregate)\s+of\s*$|\btotal(?:ing|ling)?\s*$|\bin\s+total\s*$|\baltogether\s*$", re.I)
+# A count stated per order (or tranche, phase, cluster): the size of one part of the deal.
+_PER_UNIT = r"(?:purchase\s+)?(?:orders?|tranches?|phases?|clusters?|deployments?|installments?|batch(?:es)?)"
+_PER_ORDER_BEFORE = re.compile(
+    rf"\b(?:each|every|per)\s+{_PER_UNIT}\s*(?:of|for|cover\w*|compris\w*|consist\w*\s+of|with)?\s*$"
+    rf"|\b(?:two|three|four|five|six|seven|eight|nine|ten|several|multiple|\d+)\s+{_PER_UNIT}\s+(?:of|for)\s*$",
+    re.I,
+)
+_PER_ORDER_AFTER = re.compile(rf"^\s*(?:each|apiece|per\s+{_PER_UNIT})\b", re.I)
+
+
 def _read_gpus(m: _Mention, s: _Sentence, cut: int) -> None:
     text = s.flat[:cut]
     best: tuple[int, re.Match[str]] | None = None
@@ -465,8 +482,12 @@ def _read_gpus(m: _Mention, s: _Sentence, cut: int) -> None:
                 if match["model"]:
                     m.put("gpu_model", re.sub(r"^(?:NVIDIA|Nvidia)\s+", "", match["model"]), s, _widen(s.flat, match.span()))
             continue
-        if re.search(r"(?:total|aggregate)\s+of\s*$|\btotal\s*$|(?:order|deployment)\s+of\s*$", before):
+        if _PER_ORDER_BEFORE.search(before) or _PER_ORDER_AFTER.match(text[match.end() : match.end() + 30]):
+            continue  # "each order of 1,024 GPUs", "two orders of 512 GPUs each": one order's size, not the deal's
+        if _GPU_TOTAL.search(before) or re.match(r"\s*(?:in\s+(?:total|aggregate)|altogether)\b", text[match.end() :]):
             rank = 0
+        elif re.search(r"(?:order|deployment)\s+of\s*$", before):
+            rank = 1  # the order's count: the deal's unless a total is stated beside it
         elif re.search(r"minimum\s+(?:purchase\s+)?commitment\s+of\s*$|minimum\s+of\s*$", before):
             rank = 3
         else:
@@ -694,27 +715,44 @@ def _shares_figure(a: _Mention, b: _Mention) -> bool:
             # An added order and the original deal can share a count ("an additional 2,048" vs "2,048"):
             # a GPU count alone identifies a deal only when both mentions are of the same kind.
             if name == "gpus" and (a.increment is None) != (b.increment is None) and not (
-                a.values.get("_gpu_rank") == 0 and b.values.get("_gpu_rank") == 0
+                a.values.get("_gpu_rank", 9) <= 1 and b.values.get("_gpu_rank", 9) <= 1
             ):
                 continue
             return True
     return False
 
 
+def _restates(a: _Mention, b: _Mention) -> bool:
+    """One deal told again in another paragraph of the filing (the business summary, MD&A, a note):
+    the same named counterparty (extract.identity), the same status and no figure or date that
+    disagrees. An added order or a second agreement with the same party is a deal of its own."""
+    if a.counterparty_key is None or b.counterparty_key is None or not identity.same_counterparty_key(a.counterparty_key, b.counterparty_key):
+        return False
+    if a.increment is not None or b.increment is not None or (a.status or "signed") != (b.status or "signed"):
+        return False
+    if _conflict(a.values, b.values) or any(a.values.get(k) not in (None, b.values.get(k)) and b.values.get(k) is not None
+                                            for k in ("start_date", "gpu_model")):
+        return False
+    if any(_NEW_ORDER.search(m.values["_segment"][0].flat) for m in (a, b)):
+        return False  # "a second agreement with ...": another deal with the same party
+    # Figures that agree, or figures that complete each other (MW and term here, value there).
+    return True
+
+
+def _same_deal(a: _Mention, b: _Mention) -> bool:
+    figures_agree = (
+        _same_key(a.counterparty_key, b.counterparty_key)
+        and (a.increment is None or b.increment is None or a.increment == b.increment)
+        and not _conflict(a.values, b.values)
+        and _shares_figure(a, b)
+    )
+    return figures_agree or _restates(a, b)
+
+
 def _merge(mentions: list[_Mention]) -> list[_Mention]:
     deals: list[_Mention] = []
     for m in mentions:
-        target = next(
-            (
-                d
-                for d in deals
-                if _same_key(d.counterparty_key, m.counterparty_key)
-                and (d.increment is None or m.increment is None or d.increment == m.increment)
-                and not _conflict(d.values, m.values)
-                and _shares_figure(d, m)
-            ),
-            None,
-        )
+        target = next((d for d in deals if _same_deal(d, m)), None)
         if target is None:
             deals.append(m)
             continue
@@ -725,12 +763,7 @@ def _merge(mentions: list[_Mention]) -> list[_Mention]:
         changed = False
         for i, a in enumerate(deals):
             for b in deals[i + 1 :]:
-                if (
-                    _same_key(a.counterparty_key, b.counterparty_key)
-                    and (a.increment is None or b.increment is None or a.increment == b.increment)
-                    and not _conflict(a.values, b.values)
-                    and _shares_figure(a, b)
-                ):
+                if _same_deal(a, b):
                     _absorb(a, b)
                     deals.remove(b)
                     changed = True

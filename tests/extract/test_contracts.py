@@ -223,3 +223,47 @@ def test_bitcoin_mining_hosting_is_not_an_hpc_contract():
 def test_not_a_document_is_bad_input():
     with pytest.raises(BadInput, match="needs a parsed Document"):
         extract_contracts("BTBT_10-K_2025-03-14.htm")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# One deal told in several paragraphs of a quarterly report
+
+
+def test_corpus_10q_deals_restated_in_two_paragraphs_are_one_deal_each():
+    deals = corpus_contracts("CIFR_10-Q_2025-11-03_hpc-leases-excerpt.txt")
+    by_name = {d.counterparty: d for d in deals}
+    assert sorted(by_name) == ["Amazon Web Services, Inc.", "Fluidstack"]  # not a third record for "AWS"
+    fluidstack, aws = by_name["Fluidstack"], by_name["Amazon Web Services, Inc."]
+    # MW and term from the business update, contract revenue from MD&A
+    assert (fluidstack.capacity_mw, fluidstack.term_months, fluidstack.total_contract_value_usd) == (168.0, 120, 3_000_000_000)
+    # MW and term under the full name, the value in the next paragraph under the short name AWS
+    assert (aws.capacity_mw, aws.term_months, aws.total_contract_value_usd) == (300.0, 180, 5_500_000_000)
+    value_quote = next(e.quote for e in aws.evidence if e.field == "total_contract_value_usd")
+    assert "lease with AWS" in value_quote and "$5.5 billion" in value_quote
+
+
+def test_corpus_10q_capitalised_colocation_agreement_with_its_mw():
+    deals = corpus_contracts("CIFR_10-Q_2025-11-03_hpc-leases-excerpt.txt")
+    [fluidstack] = [d for d in deals if d.counterparty == "Fluidstack"]
+    quote = next(e.quote for e in fluidstack.evidence if e.field == "capacity_mw")
+    assert "168 MW of Critical IT load" in quote  # no other AI/HPC word in that paragraph
+
+
+def test_a_per_order_gpu_count_is_not_the_deals_total():
+    text = (
+        "On March 3, 2025, the Company entered into a master services agreement with Acme Cloud Inc. under which "
+        "each order of 1,024 H200 GPUs runs for a three-year term; the agreement covers a total of 4,096 GPUs. "
+        "The first order of 1,024 GPUs was delivered in April 2025."
+    )
+    [deal] = extract_contracts(_doc(text))
+    assert (deal.counterparty, deal.gpus, deal.term_months) == ("Acme Cloud Inc.", 4096, 36)
+
+
+def test_a_count_stated_only_per_order_is_not_reported_as_the_total():
+    text = (
+        "On March 3, 2025, the Company entered into a GPU cloud services agreement with Acme Cloud Inc. with a "
+        "three-year term and total contract value of approximately $20 million, under which the customer placed "
+        "two orders of 512 GPUs each."
+    )
+    [deal] = extract_contracts(_doc(text))
+    assert (deal.gpus, deal.term_months, deal.total_contract_value_usd) == (None, 36, 20_000_000)
