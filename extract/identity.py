@@ -248,13 +248,20 @@ def same_counterparty_key(ka: str | None, kb: str | None) -> bool:
 
 # Figures that size an AI/HPC deal; a term alone identifies no deal.
 CONTRACT_SIZES = ("gpus", "capacity_mw", "gross_mw", "total_contract_value_usd", "annual_revenue_usd")
+
+
+def same_deal(a: Any, b: Any) -> bool:
+    """Two mentions of one counterparty's deal in different documents: a size both state, and no
+    figure that disagrees (an order or expansion of another size is another deal)."""
+    sized = any(_get(a, f) is not None and _get(b, f) is not None for f in CONTRACT_SIZES)
+    return sized and not contract_terms_conflict(a, b)
 CONTRACT_FIGURES = CONTRACT_SIZES + ("term_months",)
 
 
-def contract_terms_conflict(a: dict, b: dict, rel: float = 0.011) -> bool:
-    """Two stated deal figures more than `rel` apart (rounded restatements, "$3.5bn" and 3,500,000,000, agree)."""
+def contract_terms_conflict(a: Any, b: Any, rel: float = 0.011) -> bool:
+    """Two stated deal figures more than `rel` apart ("approximately $3.5 billion" and $3,482 million agree)."""
     for name in CONTRACT_FIGURES:
-        x, y = a.get(name), b.get(name)
+        x, y = _get(a, name), _get(b, name)
         if x is not None and y is not None and abs(float(x) - float(y)) > rel * max(abs(float(x)), abs(float(y))):
             return True
     return False

@@ -1,7 +1,8 @@
 """Contract histories: the same AI/HPC deal reappears in the launch release, the 10-Q, the 10-K and
 the prospectus, grows by options and expansions, is amended, replaced or terminated.
 
-Mentions are linked per company by counterparty (legal suffixes and descriptions ignored). Within
+Mentions are linked per company by counterparty (`extract.identity`: legal suffixes, descriptions
+and short names made of initials do not make another party). Within
 one counterparty, a mention with the same figures as an earlier one is a restatement of that deal
 (kept as a source, never counted twice); different figures are a separate deal (an order, an
 expansion). Totals add only deals that are in force: not superseded, not terminated.
@@ -12,19 +13,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract import identity
 from extract.records import HpcContract
 
-LEGAL_SUFFIX = re.compile(r"\b(?:inc|corp|corporation|llc|ltd|limited|plc|co|company|holdings?)\b\.?", re.I)
-FIGURES = ("capacity_mw", "gpus", "term_months", "total_contract_value_usd", "annual_revenue_usd")
-SIZES = ("capacity_mw", "gpus", "total_contract_value_usd", "annual_revenue_usd")  # a term alone identifies no deal
 OUT_OF_FORCE = {"superseded", "terminated"}
 
 
 def counterparty_key(name: str) -> str:
     """'CoreWeave, Inc.' and 'CoreWeave' are one counterparty; descriptions after a dash or a
-    parenthesis ('Initial Customer (unnamed) - expansion') do not make a new one."""
-    head = re.split(r"\s[-–—]\s|\(", name, maxsplit=1)[0]
-    return " ".join(LEGAL_SUFFIX.sub(" ", head).replace(",", " ").lower().split())
+    parenthesis ('Initial Customer (unnamed) - expansion') do not make a new one (extract.identity).
+    A customer the filing does not identify ('New customer (unnamed) - MSA of 2024-11-06') is known
+    only by its whole description."""
+    return identity.counterparty_key(name) or " ".join(re.sub(r"[^\w\s-]", " ", name.lower()).split())
 
 
 @dataclass
@@ -33,10 +33,7 @@ class Deal:
     sources: list[dict] = field(default_factory=list)
 
     def same_deal(self, other: HpcContract) -> bool:
-        shared = [(getattr(self.record, f), getattr(other, f)) for f in FIGURES]
-        both = [(a, b) for a, b in shared if a is not None and b is not None]
-        sized = any(getattr(self.record, f) is not None and getattr(other, f) is not None for f in SIZES)
-        return sized and all(abs(float(a) - float(b)) <= 1e-6 * max(abs(float(a)), 1.0) for a, b in both)
+        return identity.same_deal(self.record, other)
 
     @property
     def in_force(self) -> bool:
@@ -52,6 +49,8 @@ def build_contracts(ticker: str, mentions: list[tuple[str, str | None, HpcContra
     names: dict[str, str] = {}
     for document, filed, record in sorted(mentions, key=lambda m: m[1] or ""):
         key = counterparty_key(record.counterparty)
+        # "AWS" and "Amazon Web Services, Inc." are one counterparty: join the history already kept.
+        key = next((k for k in by_counterparty if k == key or identity.same_counterparty_key(k, key)), key)
         names.setdefault(key, record.counterparty)
         deals = by_counterparty.setdefault(key, [])
         source = {"document": document, "filed": filed, "status": record.status,

@@ -42,3 +42,30 @@ def test_a_replaced_agreement_is_out_of_force(book):
     replaced = [d for d in initial["deals"] if d["gpus"] == 4096]
     assert replaced and not replaced[0]["in_force"]
     assert initial["in_force"]["gpus"] != sum(d["gpus"] or 0 for d in initial["deals"])
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "contracts"
+
+
+def test_releases_and_a_quarterly_report_link_by_counterparty():
+    mentions = []
+    for name in ("CIFR_2025-09-25_fluidstack-barber-lake.txt", "CIFR_2025-11-03_aws-lease.txt",
+                 "CIFR_10-Q_2025-11-03_hpc-leases-excerpt.txt"):
+        doc = parse_path(CORPUS / name)
+        mentions += [(doc.file, doc.file[len("CIFR_"):][:10], c) for c in extract_document(doc).hpc_contracts]
+    book = build_contracts("CIFR", mentions)
+    by_key = {counterparty_key(h["counterparty"]): h for h in book["contracts"]}
+    assert sorted(by_key) == ["amazon web services", "fluidstack"]
+    aws = by_key["amazon web services"]
+    assert len(aws["deals"]) == 1  # the release and the 10-Q state one lease, not two
+    assert {s["document"] for s in aws["deals"][0]["sources"]} == {
+        "CIFR_2025-11-03_aws-lease.txt", "CIFR_10-Q_2025-11-03_hpc-leases-excerpt.txt"}
+    assert aws["in_force"] == {"capacity_mw": 300.0, "gpus": None, "total_contract_value_usd": 5_500_000_000}
+    fluidstack = by_key["fluidstack"]
+    assert len(fluidstack["deals"]) == 1 and fluidstack["in_force"]["capacity_mw"] == 168.0
+
+
+def test_unidentified_customers_are_known_by_their_whole_description():
+    assert counterparty_key("New customer (unnamed) - MSA of 2024-11-06") != counterparty_key(
+        "New customer (unnamed) - MSA of 2025-01-06")
+    assert counterparty_key("New customer (unnamed) - MSA of 2024-11-06") == "new customer unnamed - msa of 2024-11-06"
