@@ -43,3 +43,26 @@ __all__ = [
     "NON_COUPON_FEES", "RATE_FEES", "COLLATERAL", "COLLATERAL_RE", "RANKING", "ISSUE_EVENTS", "NOT_ISSUE_EVENTS",
     "OUTSTANDING",
 ]  # fmt: skip
+
+
+# Table headers that name a debt term, checked in this order ("Principal outstanding" is a balance,
+# "Conversion rate" is not a coupon). Used to read a terms table: one row or column per instrument.
+TERM_HEADERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("conversion_rate_per_1000", re.compile(r"conversion\s+(?:rate|ratio)|shares\s+(?:issuable\s+)?per\s+\$?\s?1,000", re.I)),
+    ("conversion_price_usd", re.compile(r"conversion\s+price", re.I)),
+    ("issue_date", re.compile(r"issu(?:e|ance)\s+date|date\s+(?:of\s+)?issu|closing\s+date|date\s+issued", re.I)),
+    ("maturity_date", re.compile(r"maturity|matures|due\s+date", re.I)),
+    ("outstanding_usd", re.compile(r"outstanding|remaining\s+principal|principal\s+balance", re.I)),
+    ("principal_usd", re.compile(r"principal|face\s+(?:amount|value)|amount\s+issued|issue\s+size|aggregate\s+amount", re.I)),
+    ("coupon_pct", re.compile(r"coupon|interest\s+rate|stated\s+rate|\brate\b|interest", re.I)),
+)
+# A row or column label naming a debt series: "2030 Notes", "0.75% Convertible Senior Notes due 2030".
+SERIES_LABEL = re.compile(r"\b(?:notes?|debentures|bonds|loan|facility|series\s+[A-Z0-9]+)\b", re.I)
+
+
+def term_of_header(text: str) -> str | None:
+    """The debt field a table header names, or None."""
+    for name, pattern in TERM_HEADERS:
+        if pattern.search(text):
+            return name
+    return None

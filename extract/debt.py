@@ -11,6 +11,7 @@ from __future__ import annotations
 from extract import identity
 from extract.debt_text import debt_from_text
 from extract.evidence import check_consistency, verify
+from extract.plausibility import check_plausible
 from extract.records import DebtInstrument
 from ingest.types import Document
 
@@ -30,7 +31,8 @@ def extract_debt(doc: Document) -> list[DebtInstrument]:
     merged = merge_instruments(from_notes, debt_from_text(doc))
     out = []
     for inst in merged:
-        checked = check_consistency(verify(inst, doc))
+        # Stated (the gate), then possible (plausibility: drop or flag as a conflict), then consistent.
+        checked = check_consistency(check_plausible(verify(inst, doc)))
         if not checked.mention_only and not any(getattr(checked, f) is not None for f in _VALUE_FIELDS):
             continue  # every value failed the gate: nothing left to report
         out.append(checked.model_copy(update={"ticker": doc.filing.ticker}))

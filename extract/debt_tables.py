@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extract.normalize import find_dates, parse_month_year, parse_number, parse_percent
+from extract.cues import SERIES_LABEL, term_of_header
+from extract.normalize import find_dates, find_money, find_numbers, parse_money, parse_month_year, parse_number, parse_percent
+from ingest.reading import Grid
 from ingest.types import Part, Table
 
 # A row label that names borrowings, not an asset, a subtotal or an adjustment.
@@ -211,3 +213,107 @@ def schedule_total(part: Part, table: Table) -> ScheduleTotal | None:
         return None
     dates = find_dates(lead)
     return ScheduleTotal(number * scale, located[0], lead, dates[-1][0] if dates else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Terms tables: one row (or column) per instrument, one column (or row) per term.
+
+
+@dataclass(slots=True)
+class TermsRow:
+    """One instrument of a terms table, its values, and the row that states them."""
+
+    label: str  # the instrument as the table names it
+    quote: str  # the row of the part's text naming the instrument (row layout) or its first value row
+    start: int
+    headers: str  # the header path(s) the values sit under, for the locator
+    values: dict[str, object]
+    quotes: dict[str, tuple[str, int]]  # field -> (the row stating it, its offset)
+
+
+def _term_value(name: str, cell: str, scale: float | None) -> object | None:
+    cell = cell.strip()
+    if not cell or _DASH.match(cell) or re.fullmatch(r"[-—–]+|n/?a|none|—", cell, re.I):
+        return None
+    if name == "coupon_pct":
+        if re.search(r"\bto\b|[-–]\s*\d|\+|sofr|prime|libor", cell, re.I):
+            return None
+        return parse_percent(cell) if "%" in cell or "percent" in cell.lower() else None
+    if name == "conversion_rate_per_1000":
+        # "28.9159 shares of common stock per $1,000 principal amount": the first figure, not the 1,000
+        numbers = [n for n, _ in find_numbers(cell.split("$")[0])] if not cell.lstrip().startswith("$") else []
+        return numbers[0] if numbers and 0 < numbers[0] < 10000 else None
+    if name == "conversion_price_usd":
+        money = find_money(cell)  # "approximately $34.5830 per share"
+        number = money[0][0] if money else parse_number(cell.replace("$", "").strip())
+        return number if number is not None and number > 0 else None
+    if name in ("maturity_date", "issue_date"):
+        dates = find_dates(cell)
+        return dates[0][0] if dates else None
+    if name in ("principal_usd", "outstanding_usd"):
+        value = parse_money(cell, scale=scale or 1)
+        if value is None:
+            money = find_money(cell, scale=scale or 1)  # "$850 million aggregate principal amount"
+            value = money[0][0] if len(money) == 1 else None
+        return value if value is not None and value > 0 else None
+    return None
+
+
+def terms_rows(part: Part, grid: Grid) -> list[TermsRow]:
+    """The instruments of a terms table (`grid` from ingest.reading), or [] if it is not one.
+
+    Row layout: value-column headers name at least two terms, one of them a coupon or conversion
+    term, and row labels name debt series. Column layout: row labels name at least three terms and
+    the column headers name debt series. A debt schedule without conversion terms is left to
+    `debt_rows`.
+    """
+    table = grid.table
+    kinds = [term_of_header(grid.header(i)) for i in range(len(grid.headers))]
+    named = {k for k in kinds if k}
+    out: list[TermsRow] = []
+    if len(named) >= 2 and named & {"conversion_rate_per_1000", "conversion_price_usd"}:
+        for (label, cells), raw in zip(grid.rows, [r for r in table.rows[table.header_rows :] if any(c.strip() for c in r)]):
+            if not SERIES_LABEL.search(label) or _NOT_AN_INSTRUMENT.search(label):
+                continue
+            located = _row_quote(part, table, raw)
+            if located is None:
+                continue
+            values = {}
+            for kind, cell in zip(kinds, cells):
+                if kind and kind not in values:
+                    value = _term_value(kind, cell, grid.scale)
+                    if value is not None:
+                        values[kind] = value
+            if values:
+                headers = "; ".join(grid.header(i) for i, k in enumerate(kinds) if k in values)
+                out.append(TermsRow(_label(label), located[0], located[1], headers, values, dict.fromkeys(values, located)))
+        return out
+    # Column layout. Parsers often take the first rows of a two-column "Term | Notes" table for headers,
+    # so every row is read: its first cell a term, the other cells one series each.
+    rows = [r for r in table.rows if r and any(c.strip() for c in r)]
+    row_kinds = [term_of_header(r[0]) for r in rows]
+    width = max((len(r) for r in rows), default=0)
+    series: list[str] = []
+    for column in range(1, width):
+        # The series a column is about: the first cell above its values that names a debt series.
+        name = next((r[column] for r, k in zip(rows, row_kinds) if k is None and column < len(r) and SERIES_LABEL.search(r[column])), "")
+        series.append(" ".join(name.split()))
+    if len({k for k in row_kinds if k}) < 3 or not any(series):
+        return out
+    for column, name in enumerate(series, start=1):
+        if not name:
+            continue
+        values: dict[str, object] = {}
+        quotes: dict[str, tuple[str, int]] = {}
+        for kind, raw in zip(row_kinds, rows):
+            if kind and kind not in values and column < len(raw):
+                value = _term_value(kind, raw[column], grid.scale)
+                located = _row_quote(part, table, raw) if value is not None else None
+                if located is not None:
+                    values[kind] = value
+                    quotes[kind] = located
+        if values:
+            # Each value's quote is its own row (a term label and the series' cells).
+            first = next(iter(quotes.values()))
+            out.append(TermsRow(_label(name), first[0], first[1], name, values, quotes))
+    return out

@@ -25,7 +25,7 @@ from extract.normalize import (
     parse_rate_text,
 )
 from extract.cues import COLLATERAL_RE, RANKING
-from extract.debt_tables import DebtRow, debt_rows, schedule_total
+from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.records import DebtInstrument, DebtKind, Evidence
 from ingest.reading import Sentence, read, split_sentences
@@ -470,6 +470,21 @@ class _Reader:
                 subject.set("outstanding_usd", total.outstanding_usd, self._quote_ev(part, table.start, total.quote, "outstanding_usd"))
                 if total.as_of:
                     subject.set("outstanding_as_of", total.as_of, self._quote_ev(part, table.start, total.lead, "outstanding_as_of"))
+            return
+        grid = next((g for g in self.reading.grids if g.table is table), None) if self.reading is not None else None
+        terms = terms_rows(part, grid) if grid is not None else []
+        for row in terms:
+            # A terms table: one record per series, each value quoted by its row, its headers in the locator.
+            inst = self._row_instrument(row, part)
+            if inst is None:
+                continue
+            for name, value in row.values.items():
+                quote, at = row.quotes[name]
+                ev = self._quote_ev(part, at, quote, name)
+                inst.set(name, value, ev.model_copy(update={"locator": f"{ev.locator} · table: {row.label} × {row.headers}"}))
+            if "maturity_date" in row.values:
+                inst.set("maturity_year", int(str(row.values["maturity_date"])[:4]), inst.evidence["maturity_date"].model_copy(update={"field": "maturity_year"}))
+        if terms:
             return
         for row in debt_rows(part, table):
             inst = self._row_instrument(row, part)
