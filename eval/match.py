@@ -4,13 +4,17 @@ Names differ between extractor and labeller ("2030 Notes" vs "0.00% Convertible 
 2030"), so the match is scored on the economic key first (kind, coupon, maturity year, amounts;
 for contracts GPUs, MW, value, term, start) and on name tokens second. Agreement adds, a
 conflict between two stated values subtracts; pairs are taken greedily from the best score down,
-which is optimal enough for the handful of records a filing holds and easy to explain.
+which is optimal enough for the handful of records a filing holds and easy to explain. Where the
+question is the extractor's own (two names of one counterparty, a maturity year) the answer comes
+from `extract.identity`, so the eval and the extractor cannot disagree on it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from extract import identity
 
 # Words every debt or contract name shares; they say nothing about which one it is.
 _NAME_STOPWORDS = {
@@ -36,19 +40,16 @@ def name_tokens(text: str | None) -> set[str]:
 
 def name_similarity(a: str | None, b: str | None) -> float:
     """Overlap coefficient of significant name words: 1.0 when one name's words contain the other's."""
-    ta, tb = name_tokens(a), name_tokens(b)
-    if not ta or not tb:
-        return 0.0
-    return len(ta & tb) / min(len(ta), len(tb))
+    return identity.overlap(name_tokens(a), name_tokens(b))
 
 
-def maturity_year_of(record: dict) -> int | None:
-    if record.get("maturity_year") is not None:
-        return int(record["maturity_year"])
-    date = record.get("maturity_date")
-    if isinstance(date, str) and re.match(r"\d{4}", date):
-        return int(date[:4])
-    return None
+def counterparty_similarity(a: str | None, b: str | None) -> float:
+    """1.0 for two names of one counterparty by the extractor's own identity rule ("AWS" and
+    "Amazon Web Services, Inc."), else the overlap of their words."""
+    return 1.0 if identity.same_counterparty(a, b) else name_similarity(a, b)
+
+
+maturity_year_of = identity.maturity_year
 
 
 def _agree(a, b, *, same: float, differ: float, numeric: bool = True) -> float:
@@ -87,7 +88,7 @@ def term_months_of(record: dict) -> int | None:
 
 
 def contract_similarity(pred: dict, gold: dict) -> float:
-    score = 3.0 * name_similarity(pred.get("counterparty"), gold.get("counterparty"))
+    score = 3.0 * counterparty_similarity(pred.get("counterparty"), gold.get("counterparty"))
     score += _agree(pred.get("gpus"), gold.get("gpus"), same=1.5, differ=1.0)
     score += _agree(pred.get("capacity_mw"), gold.get("capacity_mw"), same=1.5, differ=1.0)
     score += _agree(pred.get("total_contract_value_usd"), gold.get("total_contract_value_usd"), same=1.5, differ=0.5)
