@@ -46,7 +46,9 @@ from service import retrieval
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 RRF_K = 60
+# Page ranking (tuned on FinanceBench's dev half, scripts/financebench.py):
 PAGE_KEYWORD_SHARE = 0.3  # how much a page's other matching chunks add to its best chunk's BM25
+IMPLIED_STATEMENT_SHARE = 0.25  # weight of a statement implied by its line items (a named one counts 1)
 _PAGE = 5000  # rows per Chroma read/write call
 _CANDIDATES = 100  # how deep each ranking goes before fusion
 _HEAD_CHARS = 6000  # how much of a document's start its profile is read from (the cover and a page or two)
@@ -721,12 +723,16 @@ class Index:
         keyword_pages = keyword_pages[page_kw[keyword_pages] > 0]  # pages sharing no query term are not keyword hits
         for top in (dense_pages, keyword_pages):
             score[top] += 1.0 / (RRF_K + np.arange(1, len(top) + 1))
-        if cues is not None and cues.statements:
+        if cues is not None:
             # The statement the question names is a third ranking: the pages titled as it, the
-            # best-fitting document's and the most similar first.
-            titled = np.flatnonzero(pages.titled(mirror, cues.statements) & np.isfinite(page_dense))
-            titled = titled[np.lexsort((-page_dense[titled], -doc_weight[titled]))][:depth]
-            score[titled] += 1.0 / (RRF_K + np.arange(1, len(titled) + 1))
+            # best-fitting document's and the most similar first. A statement whose line items it
+            # asks about ("inventories", "capex") counts for less.
+            for statements, share in ((cues.statements, 1.0), (cues.implied, IMPLIED_STATEMENT_SHARE)):
+                if not statements or not share:
+                    continue
+                titled = np.flatnonzero(pages.titled(mirror, statements) & np.isfinite(page_dense))
+                titled = titled[np.lexsort((-page_dense[titled], -doc_weight[titled]))][:depth]
+                score[titled] += share / (RRF_K + np.arange(1, len(titled) + 1))
         score *= doc_weight
         chosen = _top(np.where(score > 0, score, -np.inf), k)
         out = []

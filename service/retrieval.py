@@ -228,6 +228,20 @@ STATEMENTS: dict[str, tuple[tuple[str, ...], str]] = {
                       r"statements?\s+of\s+comprehensive\s+(?:income|loss)"),
 }
 _STATEMENT_TITLE = {k: re.compile(v, re.I) for k, (_, v) in STATEMENTS.items()}
+# Line items, by the statement that carries them: a question about one points at its statement
+# even when it does not name the statement (weaker than naming it).
+LINE_ITEMS: dict[str, tuple[str, ...]] = {
+    "balance": ("total assets", "current assets", "current liabilities", "working capital", "inventory", "inventories",
+                "accounts receivable", "accounts payable", "pp&e", "ppne", "property, plant and equipment",
+                "property and equipment", "long-term debt", "shareholders' equity", "stockholders' equity",
+                "retained earnings", "goodwill", "quick ratio", "current ratio", "total liabilities"),
+    "income": ("revenue", "net sales", "cost of goods sold", "cogs", "cost of revenue", "cost of sales", "gross margin",
+               "gross profit", "operating income", "operating margin", "net income", "net earnings", "earnings per share",
+               "eps", "interest expense", "sg&a", "ebit", "ebitda", "research and development", "effective tax rate"),
+    "cash": ("capex", "capital expenditure", "free cash flow", "fcf", "cash from operations", "operating cash flow",
+             "cash flow from operations", "dividends paid", "d&a", "depreciation and amortization", "repurchases",
+             "buybacks", "ebitda"),
+}
 
 FORMS: list[tuple[str, tuple[str, ...]]] = [
     ("10-K", ("10-k", "10k", "annual report")),
@@ -242,6 +256,7 @@ _QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth)\s+(?:fiscal\s+)?quarter|h([12])|(first|second)\s+half)\b", re.I)
 _QUARTER_JOINED = re.compile(r"\bq([1-4])'?((?:19|20)\d\d)\b", re.I)  # "Q22023", "Q2'2023"
 _Q_DATE = re.compile(_DATE, re.I)
+_FORWARD = re.compile(r"\b(?:expect\w*|guidance|guided|outlook|forecast\w*|anticipat\w*)\b")
 _INSTRUMENT_YEAR_BEFORE = re.compile(r"(?:due|matur\w*|expir\w*|redeemable|callable)\s+(?:in\s+|on\s+)?$")
 _INSTRUMENT_YEAR_AFTER = re.compile(r"\s*(?:convertible\s+|senior\s+|secured\s+|exchangeable\s+)*(?:notes?|bonds?|debentures?|term\s+loan)\b")
 
@@ -256,6 +271,8 @@ class Cues:
     dates: list[str] = field(default_factory=list)  # ISO dates named ("As of May 26, 2023")
     form: str | None = None
     statements: set[str] = field(default_factory=set)
+    implied: set[str] = field(default_factory=set)  # statements whose line items it asks about, not named
+    forward: bool = False  # asks what was expected or guided: said in the filings of the year before
 
 
 def question_cues(text: str) -> Cues:
@@ -280,6 +297,10 @@ def question_cues(text: str) -> Cues:
     padded = f" {lowered} "
     cues.form = next((name for name, words in FORMS if any(w in padded for w in words)), None)
     cues.statements = {k for k, (words, _) in STATEMENTS.items() if any(w in lowered for w in words)}
+    cues.forward = bool(_FORWARD.search(lowered))
+
+    cues.implied = {k for k, items in LINE_ITEMS.items()
+                    if any(re.search(r"(?<![a-z&])" + re.escape(i) + r"(?![a-z&])", lowered) for i in items)} - cues.statements
     return cues
 
 
@@ -363,14 +384,15 @@ def period_weight(profile: Profile, cues: Cues) -> float:
     # "As of FY2021, ... pay in 2024": the fiscal year anchors the filing, a bare year may be a forecast.
     latest = max(cues.fiscal_years or cues.years)
     if cues.dates:  # a dated event: a filing of that date beats one merely of that year
-        return 0.7 * _year_weight(profile, latest)
-    return _year_weight(profile, latest)
+        return 0.7 * _year_weight(profile, latest, cues.forward)
+    return _year_weight(profile, latest, cues.forward)
 
 
-def _year_weight(profile: Profile, latest: int) -> float:
+def _year_weight(profile: Profile, latest: int, forward: bool) -> float:
     if not profile.years:
         return 0.5
-    if latest in profile.years:
+    # What was expected for a year is said in the filings of the year before it.
+    if latest in profile.years or (forward and latest - 1 in profile.years):
         return 1.0
     ahead = min((y - latest for y in profile.years if y > latest), default=None)
     if ahead is not None and ahead <= 2:
