@@ -124,7 +124,9 @@ _SECURED_INCLUDING = re.compile(r"\bsecured\s+(?:indebtedness|debt|obligations|b
 _NEW_PRINCIPAL = re.compile(r"\b(?:combined|original|initial)\s+principal\s+of\s*$", re.I)
 _OUTSTANDING_AFTER = re.compile(r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b", re.I)
 # A sub-heading names a loan with fewer words than prose does: "Trinity equipment financing."
-_HEADING_NOUN = re.compile(rf"\b(?:{_FACILITY_NOUN}|equipment\s+financing|mortgages)\b", re.I)
+# A heading over one instrument: a facility noun, or one convertible note ("April PIPE Transaction
+# Convertible Note"); "Convertible Notes" heads a section over several.
+_HEADING_NOUN = re.compile(rf"\b(?:{_FACILITY_NOUN}|equipment\s+financing|mortgages|convertible\s+(?:promissory\s+)?note(?!s))\b", re.I)
 # Sections that are a debt note ("Note 9 — Loans", "Debt", "Notes Payable", "Borrowings").
 _DEBT_SECTION = re.compile(r"\b(?:debt|loans?|borrowings|notes\s+payable|credit\s+facilit\w*|financing\s+arrangements)\b", re.I)
 _LOAN_WORD = re.compile(
@@ -170,6 +172,8 @@ def _note_kind(body: str) -> DebtKind:
 
 def _facility_kind(noun: str) -> DebtKind:
     noun = noun.lower()
+    if "convertible" in noun:
+        return "convertible"
     if "term loan" in noun or "equipment" in noun or "mortgage" in noun:
         return "term_loan"
     if "promissory" in noun or "note payable" in noun:
@@ -214,7 +218,8 @@ class _Reader:
         self.focus_paragraph = -1  # the paragraph last speaking of the focus
         self.focus_section = -1  # start of the section the focus was last spoken of in
         self.term_dates: dict[str, tuple[str, Evidence]] = {}
-        self.reading = None  # the PartReading being walked  # "capitalization date" -> the date it defines
+        self.reading = None  # the PartReading being walked
+        self.heading_subject: _Instrument | None = None  # the instrument the last sub-heading named  # "capitalization date" -> the date it defines
         self.generic_owner: _Instrument | None = None  # the instrument defined as (the “notes”)
         self.capitalized: set[str] = set()  # defined terms that name an instrument only when capitalized
         self.groups: dict[str, list[_Instrument]] = {}  # terms defined as several instruments collectively
@@ -641,6 +646,8 @@ class _Reader:
         # The subject comes first: "The November 2029 notes bear interest at 5.25% ... exchanges of our 8.50% notes".
         # Without a name, "the notes" are the notes defined as such; anything else is the subject in focus.
         owner = self.generic_owner if self.generic_owner is not None and (_GENERIC_NOTES.search(text) or self.focus is None) else None
+        if owner is not None and self.focus is not None and (self._in_focus_section(s, part) or self.focus is self.heading_subject and s.paragraph == self.focus_paragraph):
+            owner = None  # under a heading naming the focus, "the Notes" are the focus
         target = mentions[0][2] if mentions else (subject or owner or self.focus)
         if target is None:
             return
@@ -706,6 +713,7 @@ class _Reader:
         inst.name_ev = inst.name_ev or self._ev(s, part, "name")
         run_in = s.end < len(part.text) and part.text[s.end] != "\n"
         self.focus, self.focus_paragraph = inst, s.paragraph + (0 if run_in else 1)
+        self.heading_subject = inst
 
     def _heading_first_of_several(self, s: Sentence, part: Part, named: list[str]) -> None:
         """A heading over two instruments whose first is a group of loans ("Auto and Equipment Loans and
