@@ -166,13 +166,16 @@ def run_questions(pipeline: Any, questions: list[dict]) -> dict:
     from service.answer import Answerer, Sources  # noqa: F401 - the same Answerer Pipeline.ask uses
     from service.question import understand
 
+    from ingest.companies import Directory
+
     texts = DocumentTexts(pipeline)
+    directory = Directory.from_filings(pipeline.db.company_names())
     rows, timings = [], []
     for item in questions:
         started = time.perf_counter()
         answer = pipeline.ask(item["question"], ticker=item.get("ticker")).model_dump()
         timings.append((time.perf_counter() - started) * 1000)
-        retrieved = [h.document for h in _retrieve(pipeline, understand(item["question"], item.get("ticker")))]
+        retrieved = [h.document for h in _retrieve(pipeline, understand(item["question"], item.get("ticker"), directory))]
         rows.append(score_item(item, answer, texts, retrieved))
     timings.sort()
     return {"questions": rows, "scores": summarize(rows),
@@ -187,7 +190,7 @@ def _retrieve(pipeline: Any, q: Any) -> list:
         filters["ticker"] = list(q.tickers)
     if q.form:
         filters["form"] = q.form
-    return pipeline.search(q.text, k=5, **filters)
+    return pipeline.search(q.query or q.text, k=5, **filters)
 
 
 def format_report(report: dict) -> str:

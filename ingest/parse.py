@@ -137,6 +137,11 @@ def _ticker(caller: str | None, cover: dict[str, str], cik: str | None, company:
     return companies.ticker_for_cik(cik) or (companies.lookup(company).ticker if company and companies.lookup(company) else None)
 
 
+def _own_ticker(filing: Filing, parts: list[Part]) -> str | None:
+    """No cover symbol and not in the ticker table: the symbol the filing states for its own stock."""
+    return companies.ticker_in_text(parts[0].text) if parts and (filing.cik or filing.company) else None
+
+
 def _real_date(value: str | None, what: str, notes: list[str]) -> str | None:
     """An ISO date that exists on the calendar, else None with a note (2025-99-99 is no date)."""
     if not value:
@@ -226,7 +231,7 @@ def parse_bytes(data: bytes, filename: str, *, ticker: str | None = None, cik: s
     notes: list[str] = []
     filing.filed = _real_date(filing.filed, "filing date", notes)
     filing.period = _real_date(filing.period, "period", notes)
-    filing.ticker = _ticker(ticker, cover, filing.cik, filing.company, notes)
+    filing.ticker = _ticker(ticker, cover, filing.cik, filing.company, notes) or _own_ticker(filing, parts)
     return Document(file=name, sha256=hashlib.sha256(data).hexdigest(), format=fmt, filing=filing,
                     parts=parts, size_bytes=len(data), notes=notes)
 

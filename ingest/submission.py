@@ -71,6 +71,10 @@ def parse_header(header: str) -> Filing:
         elif value and f"<{key}>" not in fields:
             fields[f"<{key}>"] = value
     cik = fields.get("CENTRAL INDEX KEY") or fields.get("<CIK>")
+    # The first company block is the filer whose conformed name is used: its former names only.
+    first_block = re.split(r"\n\s*(?:FILER|SUBJECT COMPANY|FILED BY|REPORTING-OWNER)\s*:", "\n" + header)
+    first_block = next((b for b in first_block[1:] if "CONFORMED NAME" in b), header)
+    former = [v for k, v in _HEADER_LINE.findall(first_block) if k.strip() == "FORMER CONFORMED NAME" and v]
     return Filing(
         accession=fields.get("ACCESSION NUMBER") or fields.get("<ACCESSION-NUMBER>"),
         form=fields.get("CONFORMED SUBMISSION TYPE") or fields.get("<TYPE>"),
@@ -79,6 +83,7 @@ def parse_header(header: str) -> Filing:
         company=fields.get("COMPANY CONFORMED NAME") or fields.get("<CONFORMED-NAME>"),
         cik=cik.strip().zfill(10) if cik and cik.strip().isdigit() else None,
         items=sorted(items),
+        former_names=list(dict.fromkeys(former)),
     )
 
 

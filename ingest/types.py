@@ -21,6 +21,7 @@ class Filing:
     cik: str | None = None  # zero-padded to 10 digits
     ticker: str | None = None
     items: list[str] = field(default_factory=list)  # 8-K items such as "2.03"
+    former_names: list[str] = field(default_factory=list)  # the filer's FORMER CONFORMED NAMEs (SEC header)
 
 
 @dataclass(slots=True)

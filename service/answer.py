@@ -19,7 +19,7 @@ invents are dropped and numbers no evidence states are flagged in `data`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -28,8 +28,10 @@ from extract.records import Evidence
 from ingest.errors import BadInput, MinerlensError
 from service.contracts import counterparty_key
 from service.ledger import distinctive_words
-from ingest.companies import lookup
+from ingest.companies import Directory
 from service.question import Question, company_words, content_terms, understand
+from service.asked import asked
+from service.numbers import percent, stated, usd
 from service.screen import outstanding_instruments
 
 FIELD_LABELS = {
@@ -77,6 +79,9 @@ FIELD_CUES = {
     "option_usd": ("option",),
     "carrying_value_usd": ("carrying", "net of"),
 }
+# A commitment is not a balance: "agreed to lend up to $3,000,000" states no amount drawn.
+COMMITMENT = re.compile(r"\bup to\s+\$|\bagreed to (?:lend|loan)\b|\bcommit|\bmaximum\b|\bmay borrow\b|borrowing capacity", re.I)
+BALANCE = re.compile(r"\boutstanding\b|\bdrawn\b|\bbalance\b|\bborrowed\b", re.I)
 RATIO_METRICS = ("net_debt_to_ebitda", "ebitda_interest_coverage", "ebit_interest_coverage", "maturities_12m_to_cash")
 SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"])|\n+")
 PASSAGE_THRESHOLD = 0.34  # share of the question's salient words a quoted sentence must contain
@@ -102,8 +107,10 @@ class Sources:
         screen: Callable[[str, dict], list[dict]],
         contracts: Callable[[str], dict],
         search: Callable[..., list],
+        companies: Callable[[], list[dict]] | None = None,
     ) -> None:
         self._tickers, self._ledger, self._screen, self._contracts, self.search = tickers, ledger, screen, contracts, search
+        self._companies = companies or (lambda: [])
         self._cache: dict[tuple[str, str], Any] = {}
 
     def _cached(self, kind: str, key: str, load: Callable[[], Any]) -> Any:
@@ -113,6 +120,10 @@ class Sources:
 
     def tickers(self) -> list[str]:
         return self._cached("tickers", "", self._tickers)
+
+    def directory(self) -> Directory:
+        """The ticker table plus every name the stored filings use for their filers."""
+        return self._cached("directory", "", lambda: Directory.from_filings(self._companies()))
 
     def ledger(self, ticker: str) -> dict:
         return self._cached("ledger", ticker, lambda: self._ledger(ticker))
@@ -136,7 +147,7 @@ class Answerer:
     def ask(self, question: str, ticker: str | None = None) -> Answer:
         if not question or not question.strip():
             raise BadInput("The question is empty", hint="Ask about a miner's debt, figures or AI/HPC contracts.")
-        q = understand(question, ticker)
+        q = understand(question, ticker, self.sources.directory())
         if q.speculative:
             return refusal(q, "filings state what was agreed and reported; they do not support forecasts or advice.")
         if not q.in_domain:
@@ -164,27 +175,41 @@ class Answerer:
         if instruments is None:
             return None  # the question names an instrument the ledger does not know: try passages
         if not instruments:
-            return refusal(q, f"no debt instrument of {q.ticker} matching the question is on record.")
+            # The ledger may have read the instrument wrongly: a passage that states the thing asked
+            # still answers; without one, the refusal says what the ledger lacks.
+            passage = self._from_passages(q)
+            if not passage.insufficient_evidence:
+                return passage
+            return refusal(q, f"no debt instrument of {q.ticker} matching the question is on record, and {passage.answer.split(': ', 1)[-1]}",
+                           passage.data)
         field = q.field
         stated = [(inst, field_value(inst, field, q.period_end)) for inst in instruments]
-        stated = [(inst, v) for inst, v in stated if v[0] is not None]
+        # A stored value answers only if its own quote states the thing asked (the term's value, at
+        # the date asked, of the instrument the question names): a commitment quoted for a balance
+        # or another note's sentence is not an answer.
+        stated = [(inst, v) for inst, v in stated if v[0] is not None and self._evidence_states(q, inst, v[1], v[2])]
+        if stated and field == "maturity_date" and all(isinstance(v[0], int) for _, v in stated):
+            passage = self._field_passage(q, stated[0][0])  # only the year is stored: a passage may state the date
+            if passage is not None:
+                return passage
         if not stated:
             names = "; ".join(i["name"] for i in instruments[:3])
             passage = self._field_passage(q, instruments[0])
             if passage is not None:
                 return passage
-            return refusal(q, f"no stored document states the {FIELD_LABELS[field]} of {names} ({q.ticker}).",
+            when = f" as of {q.period_end}" if q.period_end else ""
+            return refusal(q, f"no stored document states the {FIELD_LABELS[field]} of {names} ({q.ticker}){when}.",
                            {"ticker": q.ticker, "instruments": [i["name"] for i in instruments], "field": field})
         rows, citations, lines = [], [], []
         for inst, (value, used_field, evidence, as_of) in stated[:5]:
-            text = format_field(used_field, value)
+            text = format_field(used_field, value, evidence)
             suffix = f" as of {as_of}" if as_of else ""
             lines.append(f"{inst['name']} ({q.ticker}): {FIELD_LABELS[used_field]} is {text}{suffix}.")
             conflict = next((c for c in inst.get("conflicts", []) if c["field"] == used_field), None)
             if conflict:
                 others = [v for v in conflict["values"] if not same_value(v["value"], value)]
                 if others:
-                    lines.append("Other filings state " + "; ".join(f"{format_field(used_field, v['value'])} ({v['document']})" for v in others)
+                    lines.append("Other filings state " + "; ".join(f"{format_field(used_field, v['value'], field_evidence(inst, used_field, v['document']))} ({v['document']})" for v in others)
                                  + f"; the latest filing's value is used.")
                     evidence = evidence + [e for v in others for e in field_evidence(inst, used_field, v["document"])]
             citations.extend(evidence)
@@ -196,16 +221,39 @@ class Answerer:
         data = {**first, "document": first["documents"][0] if first["documents"] else None, "rows": rows}
         return Answer(question=q.text, answer=" ".join(lines), citations=dedupe(citations), kind="lookup", data=data)
 
+    def _evidence_states(self, q: Question, inst: dict, field: str, evidence: list[Evidence]) -> bool:
+        """A quote of the stored value names the instrument the question names; for a balance, it
+        states a balance (not only a commitment, "up to $3,000,000") at the date asked."""
+        need = asked(q, self._name_words(q))
+        names = [p for d, p in need.instrument if d.startswith("“")]
+        named = " ".join([inst["name"], *(m["name"] for m in inst["mentions"])])
+
+        def states(quote: str) -> bool:
+            if not all(p.search(quote) or p.search(named) for p in names):
+                return False
+            if field == "outstanding_usd":
+                if COMMITMENT.search(quote) and not BALANCE.search(quote):
+                    return False
+                if need.period and not need.period[1].search(quote):
+                    return False
+            return True
+
+        return any(states(e.quote) for e in evidence)
+
     def _field_passage(self, q: Question, inst: dict) -> Answer | None:
         """The ledger lacks the term: a retrieved sentence may still state it, but only one that
-        names both the term and the instrument is quoted (anything looser answers another question)."""
-        cues = FIELD_CUES.get(q.field or "", ())
+        names the instrument and states the term (a value of its shape, at the period asked):
+        anything looser answers another question."""
         names = identifying_words(inst) | set(q.instrument.words)
-        for hit in self.retrieve(q, 8):
-            for sentence in SENTENCE_END.split(hit.text):
-                sentence = " ".join(sentence.split())
-                low = sentence.lower()
-                if 20 <= len(sentence) <= 600 and any(c in low for c in cues) and any(n in low for n in names) and re.search(r"\d", sentence):
+        need = asked(q, self._name_words(q))
+        need.instrument = [(d, p) for d, p in need.instrument if not d.startswith("“")]  # the instrument's names are checked below
+        hits = self.retrieve(q, 8)
+        by_document = document_texts(hits)
+        for hit in hits:
+            for sentence, window in sentences_with_context(hit.text):
+                low = window.lower()
+                if 20 <= len(sentence) <= 600 and need.sentence_states(sentence) and need.passage_states(window, by_document[hit.document]) \
+                        and any(n in low for n in names):
                     citation = Evidence(document=hit.document, locator=locator(hit), quote=sentence)
                     return self._synthesize(Answer(
                         question=q.text, answer=f"Not in the structured records of {inst['name']} ({q.ticker}); the filing says: “{sentence}”",
@@ -303,6 +351,8 @@ class Answerer:
         bound = describe_bounds(q) if bounded else "at any date"
         what = "convertible notes" if q.instrument.kind == "convertible" else "debt"
         if not rows:
+            if not bounded:
+                return None  # "the total principal of its notes": nothing summed; another path may state it
             scope = ", ".join(q.tickers) if q.tickers else "any company on record"
             return refusal(q, f"no {what} of {scope} with a stated amount maturing {bound} is on record.",
                            {"tickers": tickers, "maturity_before": q.maturity_before, "maturity_after": q.maturity_after})
@@ -346,12 +396,12 @@ class Answerer:
                     continue
                 rows.append({"ticker": ticker, "instrument": inst["name"], "kind": inst["kind"], field: value,
                              "maturity": inst.get("maturity_date") or inst.get("maturity_year"),
-                             "documents": sorted({e.document for e in evidence})})
+                             "documents": sorted({e.document for e in evidence}), "evidence": evidence})
                 citations.extend(evidence)
         if not rows:
             return refusal(q, "no instrument on record matches the question with a stated value to rank by.")
         rows.sort(key=lambda r: r[field], reverse=not q.ascending)
-        listed = "; ".join(f"{r['ticker']} {r['instrument']}: {format_field(field, r[field])}" + (f", matures {r['maturity']}" if r["maturity"] else "") for r in rows)
+        listed = "; ".join(f"{r['ticker']} {r['instrument']}: {format_field(field, r[field], r.pop('evidence'))}" + (f", matures {r['maturity']}" if r["maturity"] else "") for r in rows)
         text = f"{FIELD_LABELS[field].capitalize()}, {'lowest' if q.ascending else 'highest'} first: {listed}."
         return Answer(question=q.text, answer=text, citations=dedupe(citations), kind="comparison", data={"field": field, "rows": rows})
 
@@ -428,19 +478,22 @@ class Answerer:
             filters["ticker"] = list(q.tickers)
         if q.form:
             filters["form"] = q.form
-        return self.sources.search(q.text, k=k, **filters)
+        return self.sources.search(q.query or q.text, k=k, **filters)
 
     def _from_passages(self, q: Question, k: int = 8) -> Answer:
         hits = self.retrieve(q, k)
         # The company's own names say nothing about which sentence answers: every sentence has them.
-        ignore = {t.lower() for t in q.tickers} | company_words([c for t in q.tickers if (c := lookup(t))])
+        ignore = self._name_words(q)
         salient = [t for t in q.terms if t not in ignore and not t.isdigit() or (t.isdigit() and len(t) == 4)]
         # The instrument's year picks the passage (year_bonus below), not the sentence within it.
         salient = [t for t in salient if t not in GENERIC_QUESTION_WORDS and t != str(q.instrument.maturity_year)]
+        need = asked(q, ignore)
+        # The notes of one filing are "the notes" after it names them once: the year, coupon or
+        # series asked must be in the same document's retrieved text, not in every chunk.
+        by_document = document_texts(hits)
         scored: list[tuple[float, str, Any]] = []
         for rank, hit in enumerate(hits):
-            for sentence in SENTENCE_END.split(hit.text):
-                sentence = " ".join(sentence.split())
+            for sentence, window in sentences_with_context(hit.text):
                 if len(sentence) < 20 or len(sentence) > 900:
                     continue
                 words = set(content_terms(sentence))
@@ -449,19 +502,27 @@ class Answerer:
                               for t in salient)
                 if overlap == 0:
                     continue
+                # A passage answers only if it states the thing asked: its instrument, quantity and period.
+                if not need.sentence_states(sentence) or not need.passage_states(window, by_document[hit.document]):
+                    continue
                 has_number = bool(re.search(r"\d", sentence))
                 # "the 2031 notes": a passage about another year's notes answers another question.
                 year_bonus = 0.15 if q.instrument.maturity_year and str(q.instrument.maturity_year) in hit.text else 0.0
                 scored.append((overlap / max(len(salient), 1) + 0.1 * has_number + year_bonus - 0.02 * rank, sentence, hit))
         scored.sort(key=lambda s: s[0], reverse=True)
         if not scored or scored[0][0] < PASSAGE_THRESHOLD:
-            return refusal(q, "no retrieved passage supports an answer.",
-                           {"retrieved": [h.document for h in hits[:5]]})
+            scope = f" of {', '.join(q.tickers)}" if q.tickers else ""
+            return refusal(q, f"no retrieved passage{scope} states {need.describe()}.",
+                           {"retrieved": [h.document for h in hits[:5]], "looked_for": need.describe()})
         chosen = [scored[0]] + [s for s in scored[1:3] if s[0] >= PASSAGE_THRESHOLD and s[1] != scored[0][1]][:1]
         citations = [Evidence(document=hit.document, locator=locator(hit), quote=sentence) for _, sentence, hit in chosen]
         answer = Answer(question=q.text, answer=" ".join(f"“{s}”" for _, s, _ in chosen), citations=citations, kind="passage",
                         data={"passages": [{"document": hit.document, "chunk_id": hit.chunk_id, "score": round(score, 3)} for score, _, hit in chosen]})
         return self._synthesize(answer)
+
+    def _name_words(self, q: Question) -> set[str]:
+        directory = self.sources.directory()
+        return {t.lower() for t in q.tickers} | company_words([c for t in q.tickers if (c := directory.lookup(t))])
 
     def _synthesize(self, answer: Answer) -> Answer:
         """With an LLM configured, its answer over the same evidence; citations it invents dropped."""
@@ -483,6 +544,21 @@ class Answerer:
             "data": {**(answer.data or {}), "llm": True, "extractive_answer": answer.answer,
                      "unsupported_numbers": synthesis.unsupported_numbers},
         })
+
+
+def document_texts(hits: list) -> dict[str, str]:
+    """The retrieved text of each document, its chunks joined."""
+    out: dict[str, str] = {}
+    for hit in hits:
+        out[hit.document] = out.get(hit.document, "") + "\n" + hit.text
+    return out
+
+
+def sentences_with_context(text: str) -> list[tuple[str, str]]:
+    """(sentence, the sentence with the two before it): a term is often stated a sentence after
+    the instrument is named ("... the 2.5% Notes ... The conversion price has been set at $9.74")."""
+    sentences = [" ".join(s.split()) for s in SENTENCE_END.split(text)]
+    return [(s, " ".join(sentences[max(0, i - 2): i + 1])) for i, s in enumerate(sentences)]
 
 
 GENERIC_QUESTION_WORDS = frozenset("company company's miner miners filing filings document say said state stated".split())
@@ -536,7 +612,7 @@ def identifying_words(inst: dict) -> set[str]:
         millions = inst["principal_usd"] / 1e6
         words.add(f"${millions:,.0f} million" if millions < 1000 else f"${millions / 1000:g} billion")
     if inst.get("coupon_pct") is not None:
-        words.add(f"{inst['coupon_pct']:.2f}%")
+        words |= {f"{inst['coupon_pct']:.2f}%", percent(inst["coupon_pct"])}
     year = maturity_year(inst)
     if year:
         words.add(f"due {year}")
@@ -692,35 +768,37 @@ def same_value(a: Any, b: Any) -> bool:
 # -- formatting -------------------------------------------------------------------------------
 
 
-def money(value: float) -> str:
-    return f"-${abs(value):,.0f}" if value < 0 else f"${value:,.0f}"
+def money(value: float, quotes: Iterable[str] = ()) -> str:
+    return usd(value, quotes)
 
 
 def signed(metric: str, value: float) -> str:
     return ("+" if value >= 0 else "-") + format_metric(metric, abs(value))
 
 
-def format_field(field: str, value: Any) -> str:
+def format_field(field: str, value: Any, evidence: Iterable[Evidence] = ()) -> str:
+    """A term as its evidence states it: every decimal the quote has, none it lacks."""
+    quotes = [e.quote for e in evidence]
     if field == "conversion_rate_per_1000":
-        return f"{value:g} shares per $1,000 principal amount"
+        return f"{stated(value, quotes)} shares per $1,000 principal amount"
     if field == "conversion_price_usd":
-        return f"approximately ${value:,.4g} per share" if value < 1000 else f"${value:,.2f} per share"
+        return f"{usd(value, quotes)} per share"
     if field == "coupon_pct":
-        return f"{value:.2f}% per annum" if value else "0.00% (zero coupon)"
+        return f"{percent(value, quotes)} per annum" if value else f"{percent(value, quotes or ['0.00%'])} (zero coupon)"
     if field == "secured":
         return "secured" if value else "unsecured"
     if field in ("principal_usd", "option_usd", "outstanding_usd", "carrying_value_usd"):
-        return money(value)
+        return money(value, quotes)
     return str(value)
 
 
 def format_metric(metric: str, value: Any) -> str:
     if metric in RATIO_METRICS:
-        return f"{value:.2f}x"
+        return f"{value:.2f}x (derived)"
     if metric == "btc_holdings":
-        return f"{value:,.1f} BTC" if value % 1 else f"{value:,.0f} BTC"
+        return f"{stated(value)} BTC"
     if metric == "shares_issuable_on_conversion":
-        return f"{value:,.0f} shares"
+        return f"{value:,.0f} shares (derived)"
     if metric == "maturity_ladder":
         return ", ".join(f"{year}: {money(amount)}" for year, amount in value.items())
     return money(value)

@@ -65,7 +65,8 @@ def maturity_wall_png(ledgers: dict[str, dict], *, title: str) -> bytes:
             ax.spines[["top", "right"]].set_visible(False)
             ax.legend(fontsize=8, frameon=False, loc="upper left")
         ax.set_title(title)
-        fig.text(0.01, 0.01, "Outstanding principal where stated, else principal issued; undrawn facilities excluded.",
+        fig.text(0.01, 0.01, "Outstanding principal where stated, else principal issued; undrawn facilities excluded. "
+                 "Bar totals are derived (sums, rounded to $1M).",
                  fontsize=7, color="#666666")
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", bbox_inches="tight")

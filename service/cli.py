@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import BadInput, MinerlensError
+from service.numbers import percent, plain, usd
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,7 +206,8 @@ def cmd_debt(args) -> int:
     for x in ledger["instruments"]:
         maturity = x.get("maturity_date") or x.get("maturity_year") or "-"
         principal = _usd(x.get("principal_usd"))
-        coupon = f"{x['coupon_pct']:.3g}%" if x.get("coupon_pct") is not None else (x.get("rate_text") or "-")
+        quotes = [e["quote"] for m in x.get("mentions", []) for e in m.get("evidence", []) if e.get("field") == "coupon_pct"]
+        coupon = percent(x["coupon_pct"], quotes) if x.get("coupon_pct") is not None else (x.get("rate_text") or "-")
         print(f"  {x['name'][:60]:<60} {x['kind']:<16} {principal:>16} {coupon:>8} {maturity!s:>10}  ({len(x.get('mentions', []))} sources)")
     return 0
 
@@ -235,11 +237,11 @@ def cmd_contracts(args) -> int:
 
 
 def _num(value, unit: str) -> str:
-    return f"{value:,.0f}{unit}" if value is not None else "-"
+    return f"{plain(value)}{unit}" if value is not None else "-"
 
 
 def _usd(value) -> str:
-    return f"${value:,.0f}" if value is not None else "-"
+    return usd(value) if value is not None else "-"
 
 
 def cmd_screen(args) -> int:
@@ -252,14 +254,19 @@ def cmd_screen(args) -> int:
     print(f"{'ticker':<6} {'period':<10} " + " ".join(f"{c:>20}" for c in columns))
     for row in rows:
         values = row.get("values", {})
-        print(f"{row['ticker']:<6} {row['period_end']:<10} " + " ".join(f"{_cell(values.get(c)):>20}" for c in columns))
+        print(f"{row['ticker']:<6} {row['period_end']:<10} " + " ".join(f"{_cell(values.get(c), c in RATIOS):>20}" for c in columns))
+    print("ratios are derived (computed from the stated figures), rounded to 2 decimals")
     return 0
 
 
-def _cell(value) -> str:
+RATIOS = ("net_debt_to_ebitda", "ebitda_interest_coverage")
+
+
+def _cell(value, ratio: bool = False) -> str:
+    """Stated and summed amounts in full; ratios, which are derived, to two decimals."""
     if value is None:
         return "-"
-    return f"{value:,.2f}" if isinstance(value, float) and abs(value) < 1000 else f"{value:,.0f}"
+    return f"{value:,.2f}" if ratio else plain(value)
 
 
 def cmd_flags(args) -> int:

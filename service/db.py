@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from extract.records import Extraction
+from ingest.companies import filing_names
 from ingest.errors import BadInput, ConfigError, NotFound
 from ingest.types import Chunk, Document
 
@@ -206,7 +207,31 @@ def _m004_utilization(conn: Connection) -> None:
     utilization_mentions.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch, _m004_utilization]
+# Every name a filing uses for its filer (conformed, former, defined short names): company
+# identity comes from the filings themselves, so a question finds an issuer by any of them.
+company_names = sa.Table(
+    "company_names",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("doc_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("cik", sa.String(10), index=True),
+    sa.Column("ticker", sa.String(20)),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),  # conformed | former | alias
+    sa.Column("filed", sa.String(10)),
+)
+
+
+def _m005_company_names(conn: Connection) -> None:
+    company_names.create(conn, checkfirst=True)
+    # Documents stored before this migration still name their filer: carry those names over.
+    rows = conn.execute(sa.select(documents.c.sha256, documents.c.cik, documents.c.ticker, documents.c.company, documents.c.filed)
+                        .where(documents.c.status == "ok", documents.c.company.is_not(None))).all()
+    _insert_many(conn, company_names, [{"doc_sha256": r.sha256, "cik": r.cik, "ticker": r.ticker, "name": r.company,
+                                        "source": "conformed", "filed": r.filed} for r in rows])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch, _m004_utilization, _m005_company_names]
 
 
 def _now() -> str:
@@ -338,6 +363,8 @@ class Database:
             for p in doc.parts
             for x in p.facts
         ]
+        name_rows = [{"doc_sha256": doc.sha256, "cik": f.cik, "ticker": f.ticker, "name": name[:300], "source": source, "filed": f.filed}
+                     for name, source in filing_names(f.company, f.former_names, [p.text for p in doc.parts[:1]])]
         foreign = next((c.chunk_id for c in chunk_list if c.doc_sha256 != doc.sha256), None)
         if foreign:
             raise BadInput(f"chunk {foreign} belongs to another document than {doc.file}")
@@ -348,6 +375,7 @@ class Database:
                 _insert_many(conn, parts, part_rows)
                 _insert_many(conn, chunks, chunk_rows)
                 _insert_many(conn, xbrl_facts, fact_rows)
+                _insert_many(conn, company_names, name_rows)
         except sa.exc.IntegrityError as e:
             # The transaction rolled back: nothing of this save is stored, the previous version stays.
             raise BadInput(f"{doc.file}: not saved, duplicate part or chunk id ({_first_line(e.orig)})") from None
@@ -407,7 +435,7 @@ class Database:
 
     @staticmethod
     def _delete_rows(conn: Connection, sha256: str, *, include_extraction: bool) -> None:
-        tables: list[sa.Table] = [xbrl_facts, chunks, parts, documents]
+        tables: list[sa.Table] = [company_names, xbrl_facts, chunks, parts, documents]
         if include_extraction:
             tables = [debt_mentions, hpc_mentions, utilization_mentions, company_figures, *tables]
         for table in tables:
@@ -415,6 +443,12 @@ class Database:
             conn.execute(table.delete().where(column == sha256))
 
     # -- reading ---------------------------------------------------------------------------
+
+    def company_names(self) -> list[dict[str, Any]]:
+        """Every name the stored filings use for their filers: {cik, ticker, name, source, filed}."""
+        query = sa.select(company_names.c.cik, company_names.c.ticker, company_names.c.name, company_names.c.source, company_names.c.filed)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.distinct())]
 
     def list_documents(self, ticker: str | None = None, form: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(documents).order_by(documents.c.filed.desc(), documents.c.file)

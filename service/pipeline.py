@@ -309,5 +309,6 @@ class Pipeline:
             screen=lambda t, ledger: company_screen(self.db, ledger, t, market),
             contracts=self._contract_book,
             search=self.search,
+            companies=self.db.company_names,
         )
         return Answerer(sources, self.settings).ask(question, ticker=ticker.upper() if ticker else None)

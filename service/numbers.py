@@ -1,0 +1,63 @@
+"""Numbers as the document states them, everywhere a user sees one (answers, CLI tables, charts).
+
+A stored value is a float; its quote is the document's own spelling. `stated` shows the value
+with the digits the quote uses ("28.9159", "$10.00", "5.50%"), and without a quote the shortest
+decimal that is exactly the stored value: never fewer decimals than were stated, never a rounded
+"approximately". Figures computed here (ratios, sums in millions) are rounded only by `derived`,
+which says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+# A number as filings write it: "1,150,000,000", "28.9159", "0.75", ".5".
+_NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\d])")
+
+
+def plain(value: float | int) -> str:
+    """The shortest decimal that round-trips to `value`, thousands grouped: 28.9159, 850,000,000."""
+    number = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(int(value))
+    sign, number = ("-" if number < 0 else ""), abs(number)
+    if number == number.to_integral_value():
+        return f"{sign}{int(number):,}"
+    whole, _, fraction = format(number.normalize(), "f").partition(".")
+    return f"{sign}{int(whole):,}.{fraction}"
+
+
+def _spelled(value: float, quote: str) -> str | None:
+    """The quote's own spelling of `value` (with its trailing zeros), if the quote states it."""
+    for m in _NUMBER.finditer(quote):
+        token = m.group(1)
+        if abs(float(token.replace(",", "")) - value) <= 1e-9 * max(1.0, abs(value)):
+            whole, dot, fraction = token.replace(",", "").partition(".")
+            return f"{int(whole or 0):,}" + (dot + fraction if dot else "")
+    return None
+
+
+def stated(value: float | int, quotes: Iterable[str] = ()) -> str:
+    """`value` with the precision its quotes state; else `plain(value)`. Sign kept."""
+    if isinstance(value, bool):
+        return str(value)
+    magnitude = abs(float(value))
+    for quote in quotes:
+        spelled = _spelled(magnitude, quote or "")
+        if spelled is not None:
+            return ("-" if value < 0 else "") + spelled
+    return plain(value)
+
+
+def usd(value: float | int, quotes: Iterable[str] = ()) -> str:
+    text = stated(abs(value), quotes)
+    return f"-${text}" if value < 0 else f"${text}"
+
+
+def percent(value: float | int, quotes: Iterable[str] = ()) -> str:
+    return f"{stated(value, quotes)}%"
+
+
+def derived(value: float, places: int = 2, suffix: str = "") -> str:
+    """A figure computed here, rounded for reading and labelled as derived."""
+    return f"{value:,.{places}f}{suffix} (derived)"
