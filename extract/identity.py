@@ -25,7 +25,7 @@ GENERIC_WORDS = frozenset(
     "the a an of and with for due to in by from on under as notes note senior secured unsecured convertible "
     "credit facility facilities agreement agreements loan loans line lines revolving term financing arrangement "
     "arrangment master equipment promissory payable payables debt borrowings borrowing thousand million billion "
-    "inc llc corp company member principal amount other offered concurrent offering long short".split()
+    "inc llc corp company member principal amount other offered concurrent offering long short mortgage mortgages".split()
 )
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
