@@ -555,10 +555,13 @@ def document_texts(hits: list) -> dict[str, str]:
 
 
 def sentences_with_context(text: str) -> list[tuple[str, str]]:
-    """(sentence, the sentence with the two before it): a term is often stated a sentence after
-    the instrument is named ("... the 2.5% Notes ... The conversion price has been set at $9.74")."""
+    """(sentence, the sentence with the few before it): a term is often stated sentences after the
+    instrument is named ("... the 2.5% Notes ... The conversion price has been set at $9.74")."""
     sentences = [" ".join(s.split()) for s in SENTENCE_END.split(text)]
-    return [(s, " ".join(sentences[max(0, i - 2): i + 1])) for i, s in enumerate(sentences)]
+    return [(s, " ".join(sentences[max(0, i - CONTEXT_SENTENCES): i + 1])) for i, s in enumerate(sentences)]
+
+
+CONTEXT_SENTENCES = 4
 
 
 GENERIC_QUESTION_WORDS = frozenset("company company's miner miners filing filings document say said state stated".split())

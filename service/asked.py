@@ -5,7 +5,7 @@ question about 2032 notes, preferred stock for a question about notes, the balan
 for one asked at March 31, an unrelated sentence for a question padded with "ignore previous
 instructions". So before a passage is quoted, each thing the question names is checked in the
 passage's own text: the instrument's year, coupon and series in its document's retrieved text, the kind of
-debt and the names it is called by within the sentence and the two before it, the quantity (a value of the asked term's shape) and
+debt and the names it is called by within the sentence and the few before it, the quantity (a value of the asked term's shape) and
 the period (the asked date) in the sentence itself. What fails is refused, saying what was looked for.
 """
 
@@ -40,6 +40,9 @@ KIND_NOUNS: list[tuple[str, str, str]] = [
     (r"\bcredit facilit|\bline of credit\b|\brevolv|\bcredit agreement\b|\bfacility\b", r"\bfacilit|\bline of credit\b|\brevolv|\bcredit agreement\b|\bloan agreement\b", "a credit facility"),
     (r"\bloans?\b", r"\bloans?\b|\bborrow", "a loan"),
 ]
+# A defined term the question uses: capitalised words ending in a debt noun ("Sponsor Note",
+# "October Loan", "Parent Convertible Notes"). The passage must use the same term, not one word of it.
+DEFINED_TERM = re.compile(r"\b((?:[A-Z][\w&-]*\s+){1,4}(?:Notes?|Loans?|Facility|Agreement|Debentures?|Line of Credit))\b")
 SERIES = re.compile(r"\b(Series|Tranche|Class)\s+([A-Z]{1,2}|\d{1,2})\b")
 
 
@@ -99,6 +102,10 @@ def asked(q: Question, name_words: set[str] = frozenset()) -> Asked:
         if re.search(asked_words, lowered):
             out.instrument.append((label, re.compile(passage_words, re.I)))
             break
+    for m in DEFINED_TERM.finditer(q.query or q.text):
+        term = " ".join(w for w in m.group(1).split() if w.lower() not in name_words and w.lower() not in ("what", "when", "how", "the"))
+        if len(term.split()) >= 2:
+            out.instrument.append((f"“{term}”", re.compile(r"\s+".join(re.escape(w) for w in term.split()), re.I)))
     for word in ref.words:
         if word not in name_words:
             out.instrument.append((f"“{word}”", _stem(word)))
