@@ -190,7 +190,7 @@ def _retrieve(pipeline: Any, q: Any) -> list:
         filters["ticker"] = list(q.tickers)
     if q.form:
         filters["form"] = q.form
-    return pipeline.search(q.query or q.text, k=5, **filters)
+    return pipeline.search(q.topic if q.tickers and q.topic.strip() else (q.query or q.text), k=5, **filters)
 
 
 def format_report(report: dict) -> str:

@@ -478,7 +478,9 @@ class Answerer:
             filters["ticker"] = list(q.tickers)
         if q.form:
             filters["form"] = q.form
-        return self.sources.search(q.query or q.text, k=k, **filters)
+        # Within one company's filings its own name is on every page: it would rank cover pages first.
+        query = q.topic if q.tickers and q.topic.strip() else (q.query or q.text)
+        return self.sources.search(query, k=k, **filters)
 
     def _from_passages(self, q: Question, k: int = 8) -> Answer:
         hits = self.retrieve(q, k)

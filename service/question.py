@@ -162,6 +162,7 @@ class Question:
     in_domain: bool
     terms: list[str]
     query: str = ""  # the question without any instructions to the answerer: what is searched for
+    topic: str = ""  # the query without the companies' names: what to search for within their filings
 
     @property
     def ticker(self) -> str | None:
@@ -238,6 +239,7 @@ def understand(question: str, ticker: str | None = None, directory: Directory | 
         in_domain=in_domain,
         terms=terms,
         query=text,
+        topic=" ".join(unnamed.split()),
     )
 
 
