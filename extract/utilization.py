@@ -54,7 +54,7 @@ _NOT_YET = re.compile(
 
 _MW = hpc_vocab.MEGAWATTS
 _ENERGIZED = re.compile(
-    r"\b(?:energi[sz]ed|operat(?:e|es|ing|ional)|online|on-line|live|in\s+(?:operation|service)|running|powered)\b", re.I
+    r"\b(?:energi[sz]ed|operat(?:e|es|ed|ing|ional)|online|on-line|live|in\s+(?:operation|service)|running|powered)\b", re.I
 )
 _CONTRACTED = re.compile(
     r"\b(?:contracted|under\s+contract|leased\s+to|committed\s+to\s+customers|fully\s+leased|leased\s+(?:by|to)\s+customers|"

@@ -174,3 +174,23 @@ def test_hpc_revenue_for_nine_months_is_year_to_date():
 def test_bad_input_is_a_clear_error():
     with pytest.raises(BadInput, match="needs a parsed Document, not str"):
         extract_utilization("BTBT_10-K_2025-03-14.htm")  # type: ignore[arg-type]
+
+
+# --- one vocabulary and one reading layer with the contract extractor --------------------------
+
+CORPUS = __import__("pathlib").Path(__file__).resolve().parents[2] / "corpus" / "contracts"
+
+
+def test_a_contract_announcement_is_not_a_utilization_disclosure():
+    # The headline "Signs US$3.5bn, 200-Megawatt AI Hosting Deal" is a paragraph of its own: read
+    # alone it states a contract's size (an HpcContract), not capacity contracted and in service.
+    from ingest.parse import parse_path
+
+    assert extract_utilization(parse_path(CORPUS / "CORZ_2024-06-03_coreweave-hpc-contracts.txt")) == []
+
+
+def test_capitalised_hpc_words_count_as_hpc():
+    text = ("As of December 31, 2024, the Company operated 12 MW of Critical IT capacity for High-Performance "
+            "Computing customers at its Quebec facility.")
+    [record] = extract_utilization(text_doc(text))
+    assert (record.energized_mw, record.as_of) == (12.0, "2024-12-31")
