@@ -619,7 +619,7 @@ class _Reader:
                     if dates and mine:
                         target.set("outstanding_as_of", dates[0], ev("outstanding_as_of"))
                     elif mine:
-                        named = re.search(r"\b(?:at|as\s+of|on)\s+the\s+(?P<term>(?:[A-Z][\w-]*\s+){0,4}Date)\b", text[:a])
+                        named = re.search(r"\b(?i:at|as\s+of|on)\s+the\s+(?P<term>(?:[A-Z][\w-]*\s+){0,4}Date)\b", text[:a])
                         if named and named["term"].lower() in self.term_dates:
                             iso, date_ev = self.term_dates[named["term"].lower()]
                             target.set("outstanding_as_of", iso, date_ev)
@@ -845,6 +845,9 @@ class _Reader:
             return
         for iso, (a, b) in dates:
             before = text[max(0, a - 80) : a]
+            other = re.search(r"(?P<noun>(?:[\w-]+\s+){1,3}agreement)\s+(?:signed|executed|dated|entered\s+into)\s+(?:on|as\s+of)\s*$", before, re.I)
+            if other and not _LOAN_WORD.search(other["noun"]) and not re.search(r"\b(?:credit|loan|financing|note)\b", other["noun"], re.I):
+                continue  # "a registration rights agreement entered into on January 6, 2025" dates another agreement
             if target.kind != "convertible" and re.search(r"\b(?:signed|executed|dated|entered\s+into|taken\s+out|originated)\s+(?:on|as\s+of)\s*$", before, re.I):
                 target.set("issue_date", iso, ev)  # "a Master Loan Agreement signed on August 7, 2024"; "a mortgage taken out on ..."
                 return
