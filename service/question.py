@@ -262,7 +262,7 @@ def _companies_and_spans(text: str, directory: Directory | None = None) -> tuple
     taken = [False] * len(words)
     found: list[tuple[int, Company]] = []
     spans: list[tuple[int, int]] = []
-    for size in (4, 3, 2, 1):  # longest names first: "Marathon Digital" before "Marathon"
+    for size in (6, 5, 4, 3, 2, 1):  # longest names first: "Marathon Digital" before "Marathon"
         for i in range(len(words) - size + 1):
             if any(taken[i : i + size]):
                 continue
@@ -280,7 +280,8 @@ def _companies_and_spans(text: str, directory: Directory | None = None) -> tuple
                     company = None
             if company is not None:
                 found.append((i, company))
-                spans.append((tokens[i].start(), tokens[i + size - 1].end()))
+                end = tokens[i + size - 1].end()
+                spans.append((tokens[i].start(), end + 2 if text[end:end + 2] in ("'s", "’s") else end))
                 for j in range(i, i + size):
                     taken[j] = True
     out: list[Company] = []
