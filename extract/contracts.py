@@ -201,8 +201,7 @@ class _Mention:
         self.quotes[name] = (sentence, span[0], span[1])
 
 
-_FIGURES = ("gpus", "capacity_mw", "gross_mw", "total_contract_value_usd", "annual_revenue_usd")
-_NUMERIC = ("gpus", "capacity_mw", "gross_mw", "total_contract_value_usd", "annual_revenue_usd", "term_months")
+_FIGURES = identity.CONTRACT_SIZES  # figures that size a deal; a term alone is no contract
 
 
 # --------------------------------------------------------------------------------------------
@@ -699,11 +698,8 @@ def _same_key(a: str | None, b: str | None) -> bool:
 
 
 def _conflict(a: dict, b: dict) -> bool:
-    for name in _NUMERIC:
-        x, y = a.get(name), b.get(name)
-        if x is not None and y is not None and abs(float(x) - float(y)) > 0.011 * max(abs(float(x)), abs(float(y))):
-            return True
-    return False
+    """A deal figure both state that disagrees beyond rounding (extract.identity)."""
+    return identity.contract_terms_conflict(a, b)
 
 
 def _shares_figure(a: _Mention, b: _Mention) -> bool:
