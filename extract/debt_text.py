@@ -134,6 +134,8 @@ _LOAN_WORD = re.compile(
     r"|facility|line\s+of\s+credit|credit\s+agreement)\b",
     re.I,
 )
+# The start of an enumerated clause inside a sentence: ", (ii) CEPO and Pubco entered into ...".
+_CLAUSE = re.compile(r"(?:^|[,;:]\s+(?:and\s+|or\s+)?)(?P<mark>\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|[a-h])\)\s)")
 # A defined term naming one loan: “Sponsor Note”, “Pre-IPO Note”, “Term Loan”, “Revolving Facility”.
 # A distinctive word must come first: “Note” or “Term Loan” alone is the document's generic name for it.
 _LOAN_TERM = re.compile(r"^(?!(?:the\s+)?(?:Term\s+|Revolving\s+|Credit\s+|Promissory\s+|Loan\s+)*(?:Loan|Note|Facility|Line\s+of\s+Credit)$)"
@@ -261,6 +263,10 @@ class _Reader:
                 inst.name_ev = self._ev(s, part, "name")
             if coupon is not None and inst.coupon is not None:
                 inst.set("coupon_pct", coupon, self._ev(s, part, "coupon_pct"))
+            said = re.search(r"\b(un)?secured\b", body, re.I)
+            if said:
+                # "convertible senior secured notes": any naming that says so states the security.
+                inst.set("secured", said.group(1) is None, self._ev(s, part, "secured"))
             self._alias(text, m.end(), inst)
             found.append((m.start(), m.end(), inst))
         for m in _SIZED_OFFERING.finditer(text):
@@ -548,6 +554,13 @@ class _Reader:
     def _sentence(self, s: Sentence, part: Part, scale: float) -> None:
         text = s.text
         if len(text) > 3000:
+            # A run-on sentence of enumerated clauses ("(i) ... entered into ..., (ii) ..."): each clause
+            # is a statement of its own. Anything else this long is a flattened table or boilerplate.
+            cuts = [m.start("mark") for m in _CLAUSE.finditer(text)]
+            if len(cuts) >= 2:
+                for a, b in zip([0, *cuts], [*cuts, len(text)]):
+                    if b - a >= 3 and b - a <= 3000:
+                        self._sentence(Sentence(text[a:b], s.start + a, s.start + b, s.paragraph), part, scale)
             return
         if re.match(r"\s*(?:\d{1,3}\.\d{1,3}[*†#]*\s|Form\s+of\b)", text):
             return  # an exhibit index entry names agreements, it does not state their terms

@@ -83,3 +83,31 @@ def test_undrawn_line_row_states_its_rate_and_agreement_date_is_the_issue_date()
     assert by_name["Coinbase line of credit"].coupon_pct == 8.5
     # "An April 22, 2022 Master Equipment Financing Agreement with Trinity Capital Inc."
     assert by_name["Trinity master equipment financing"].issue_date == "2022-04-22"
+
+
+def test_terms_table_one_record_per_series_with_row_evidence() -> None:
+    # corpus/MARA_8-K_2024-12-04_sample.htm: "Term | 0.00% convertible senior notes due 2031", then one row per term.
+    from ingest.reading import read
+    from extract.debt_tables import terms_rows
+
+    doc = parse_path(Path(__file__).resolve().parents[2] / "corpus" / "MARA_8-K_2024-12-04_sample.htm")
+    rows = [t for r in read(doc) for g in r.grids for t in terms_rows(r.part, g)]
+    assert len(rows) == 1
+    (row,) = rows
+    assert row.label == "0.00% convertible senior notes due 2031"
+    assert row.values == {
+        "principal_usd": 850_000_000.0, "coupon_pct": 0.0, "maturity_date": "2031-06-01",
+        "conversion_rate_per_1000": 28.9159, "conversion_price_usd": 34.583,
+    }
+    assert row.quotes["conversion_rate_per_1000"][0] == "Initial conversion rate | 28.9159 shares of common stock per $1,000 principal amount"
+    assert doc.parts[0].text[row.quotes["coupon_pct"][1] :].startswith("Stated interest rate | 0.00%")
+
+
+def test_a_debt_schedule_without_conversion_terms_is_not_a_terms_table(filing) -> None:
+    from ingest.reading import read
+    from extract.debt_tables import terms_rows
+
+    doc = filing("CLSK_10-Q_2025-02-06.htm")
+    reading = read(doc)[0]
+    grid = next(g for g in reading.grids if any(label == "Coinbase Line of Credit" for label, _ in g.rows))
+    assert terms_rows(reading.part, grid) == []

@@ -274,3 +274,52 @@ def test_funded_term_loan_and_loan_group_under_a_shared_heading(filing) -> None:
     assert marquee.secured is True  # found under "10. LOANS", not the "Leases" note above it
     auto_2024 = _one(older, xbrl_member="clsk:AutoLoansMember")
     assert auto_2024.outstanding_usd == 812_000  # "combined principal of $287" is new loans, not the balance
+
+
+# -- mechanisms added for filings of other issuers (issue 10) ------------------------------------
+
+
+def test_token_collateralised_loan_in_a_section_headed_by_it(filing) -> None:
+    # DFDV_424B3_2025-11-03.txt: "Master Loan Agreement" heads three paragraphs; the later two speak
+    # of "the loan" without naming it, and the notes defined as (the “notes”) earlier are not it.
+    found = extract_debt(filing("DFDV_424B3_2025-11-03.txt"))
+    loan = _one(found, issue_date="2025-07-25")
+    assert (loan.coupon_pct, loan.maturity_date, loan.secured, loan.principal_usd) == (12.5, "2025-11-25", True, None)
+    quotes = {e.field: e.quote for e in loan.evidence}
+    assert "at a loan fee amount of 12.5% per annum" in quotes["coupon_pct"]
+    assert quotes["secured"].startswith("The loan is collateralized by our treasury assets (including Solana)")
+    notes = _one(found, coupon_pct=5.5)
+    assert (notes.secured, notes.maturity_date, notes.principal_usd, notes.option_usd) == (None, None, 112_500_000, 10_000_000)
+
+
+def test_loans_named_by_their_defined_terms(filing) -> None:
+    found = {i.name: i for i in extract_debt(filing("CEPO_10-Q_2025-08-14.txt"))}
+    sponsor_note, pre_ipo, sponsor_loan = found["Sponsor Note"], found["Pre-IPO Note"], found["Sponsor Loan"]
+    assert (sponsor_note.principal_usd, sponsor_note.coupon_pct, sponsor_note.conversion_price_usd) == (3_000_000, 0.0, 10.0)
+    assert (pre_ipo.principal_usd, pre_ipo.coupon_pct, pre_ipo.issue_date) == (300_000, 0.0, "2024-05-21")
+    assert (sponsor_loan.principal_usd, sponsor_loan.coupon_pct, sponsor_loan.issue_date) == (1_750_000, 0.0, None)
+
+
+def test_means_definition_outstanding_at_a_defined_date_and_terms_of_the_name(filing) -> None:
+    # DJT_8-K_2025-12-18.txt, EX-2.1: “Parent Convertible Notes” means the 0.00% Convertible Senior Secured Notes
+    # due May 29, 2028; "As of the Capitalization Date, there were $983,505,000 ... issued and outstanding".
+    notes = _one(extract_debt(filing("DJT_8-K_2025-12-18.txt")), kind="convertible", maturity_year=2028)
+    assert notes.name == "0.00% Convertible Senior Secured Notes due May 29, 2028"
+    assert (notes.principal_usd, notes.outstanding_usd, notes.outstanding_as_of) == (None, 983_505_000, "2025-12-15")
+    assert (notes.coupon_pct, notes.maturity_date, notes.conversion_rate_per_1000, notes.secured) == (0.0, "2028-05-29", 28.8, True)
+    quotes = {e.field: e.quote for e in notes.evidence}
+    assert quotes["outstanding_as_of"] == "(b) As of the close of business on December 15, 2025 (the “Capitalization Date”)"
+
+
+def test_secured_stated_by_the_name(filing) -> None:
+    notes = _one(extract_debt(filing("CEPO_8-K_2025-08-07.txt")), coupon_pct=1.0)
+    assert (notes.secured, notes.principal_usd) == (True, 500_000_000)
+
+
+def test_heading_naming_one_convertible_note_owns_its_paragraph(filing) -> None:
+    # DFDV_S-1_2025-12-18.txt, Item 15: "April PIPE Transaction / Convertible Note" over "The Notes accrue interest at
+    # a rate of 2.5% per year ... and mature on April 6, 2030" and "The conversion price has been set at $9.74".
+    found = extract_debt(filing("DFDV_S-1_2025-12-18.txt"))
+    pipe = _one(found, conversion_price_usd=9.74)
+    assert (pipe.kind, pipe.coupon_pct, pipe.maturity_date) == ("convertible", 2.5, "2030-04-06")
+    assert _one(found, coupon_pct=5.5).maturity_date is None
