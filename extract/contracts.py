@@ -216,12 +216,14 @@ def extract_contracts(doc: Document) -> list[HpcContract]:
     aliases = _aliases(doc)
     mentions: list[_Mention] = []
     order = 0
+    sentences = [s for reading in _narrative(doc) for s in _sentences(reading)]
     for reading in _narrative(doc):
         for segment in _segments(_sentences(reading)):
             mention = _read_segment(segment, aliases, order)
             order += 1
             mentions.append(mention)
     mentions = _inherit_counterparties(mentions)
+    _hpc_from_context(mentions, [s.flat for s in sentences])
     kept = [m for m in mentions if _is_contract(m)]
     deals = _merge(kept)
     _mark_superseded(deals)
@@ -634,6 +636,32 @@ def _replaced_reference(text: str) -> tuple[str, float] | None:
 
 # --------------------------------------------------------------------------------------------
 # Step 3: counterparties carried over, filtering, merging, superseding
+
+
+def _hpc_from_context(mentions: list[_Mention], sentences: list[str]) -> None:
+    """A deal paragraph that does not itself say AI/HPC ("a colocation agreement with Fluidstack for
+    200 MW", "a lease with CoreWeave for 100 megawatts") is AI/HPC when the same document says so
+    elsewhere: it describes its colocation business as HPC, or it describes that counterparty in
+    AI/HPC words ("CoreWeave is a leading AI hyperscaler"). Mining deals stay out."""
+    colocation_is_hpc = hpc_vocab.colocation_is_hpc(sentences)
+    for m in mentions:
+        segment = m.values["_segment"]
+        if m.values["_hpc"] or any(hpc_vocab.is_mining(s.flat) for s in segment):
+            continue  # said AI/HPC itself, or a deal whose own paragraph speaks of mining
+        first = segment[0].flat
+        if colocation_is_hpc and hpc_vocab.COLOCATION.search(first):
+            m.values["_hpc"] = True
+            continue
+        name = _party_word(m.counterparty) if m.counterparty_key else None
+        if name and any(re.search(rf"\b{re.escape(name)}\b", t) and hpc_vocab.is_hpc(t) and not hpc_vocab.is_mining(t)
+                        for t in sentences):
+            m.values["_hpc"] = True
+
+
+def _party_word(counterparty: str | None) -> str | None:
+    """The word a document calls a named party by ("CoreWeave" of "CoreWeave, Inc."); None for a description."""
+    first = (counterparty or "").split()[0].strip(",.") if counterparty else ""
+    return first if re.match(r"[A-Z][\w&\-]{2,}$", first) and first.lower() not in _NOT_NAMES else None
 
 
 def _inherit_counterparties(mentions: list[_Mention]) -> list[_Mention]:

@@ -67,3 +67,9 @@ def is_hpc(text: str) -> bool:
 
 def is_mining(text: str) -> bool:
     return bool(MINING.search(text))
+
+
+def colocation_is_hpc(sentences: list[str]) -> bool:
+    """Whether a document describes its colocation business as AI/HPC (not miner hosting): one
+    sentence that names colocation and AI/HPC and no mining."""
+    return any(COLOCATION.search(t) and is_hpc(t) and not is_mining(t) for t in sentences)

@@ -290,11 +290,7 @@ def _is_hpc_line(line: str, colocation_is_hpc: bool) -> bool:
 
 def _colocation_is_hpc(doc: Document) -> bool:
     """Whether the document describes its colocation business as HPC/AI (not miner hosting)."""
-    for reading in _narrative(doc):
-        for s in _sentences(reading):
-            if _COLOCATION_LINE.search(s.flat) and _is_hpc_text(s.flat) and not _MINING.search(s.flat):
-                return True
-    return False
+    return hpc_vocab.colocation_is_hpc([s.flat for reading in _narrative(doc) for s in _sentences(reading)])
 
 
 # --------------------------------------------------------------------------------------------

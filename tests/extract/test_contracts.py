@@ -267,3 +267,34 @@ def test_a_count_stated_only_per_order_is_not_reported_as_the_total():
     )
     [deal] = extract_contracts(_doc(text))
     assert (deal.gpus, deal.term_months, deal.total_contract_value_usd) == (None, 36, 20_000_000)
+
+
+def _quarterly(text: str) -> Document:
+    part = Part(type="10-Q", sequence=1, filename="q.htm", description="quarterly report", text=text)
+    return Document(file="TEST_10-Q_2025-09-30.htm", sha256="0", format="html", filing=Filing(ticker="TEST", form="10-Q"),
+                    parts=[part])
+
+
+def test_a_colocation_agreement_is_hpc_when_the_filing_calls_its_colocation_hpc():
+    text = (
+        "Note 12. Commitments\nOn August 14, 2025, the Company entered into a colocation agreement with Acme Cloud Ltd. "
+        "for 200 MW of IT load at its Texas campus for a ten-year term.\nThe Company provides high-performance "
+        "computing hosting to customers at its Texas campus through colocation."
+    )
+    [deal] = extract_contracts(_quarterly(text))
+    assert (deal.counterparty, deal.capacity_mw, deal.term_months) == ("Acme Cloud Ltd.", 200.0, 120)
+
+
+def test_a_lease_is_hpc_when_the_filing_describes_the_tenant_in_ai_words():
+    text = (
+        "During the quarter, the Company executed a lease with Acme Cloud, Inc. for 100 megawatts at its Denton site, "
+        "with an initial term of 12 years and expected revenue of $1.2 billion.\nAcme Cloud is an AI hyperscaler."
+    )
+    [deal] = extract_contracts(_quarterly(text))
+    assert (deal.capacity_mw, deal.term_months, deal.total_contract_value_usd) == (100.0, 144, 1_200_000_000)
+
+
+def test_mining_colocation_stays_out_although_the_filing_also_offers_hpc_colocation(filing):
+    _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
+    # "we entered into a co-location agreement with Soluna": hosting for our bitcoin miners
+    assert not [c for c in contracts if "Soluna" in c.counterparty]
