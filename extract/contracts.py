@@ -223,6 +223,7 @@ def extract_contracts(doc: Document) -> list[HpcContract]:
             order += 1
             mentions.append(mention)
     mentions = _inherit_counterparties(mentions)
+    _counterparty_by_defined_term(mentions, _narrative(doc))
     _hpc_from_context(mentions, [s.flat for s in sentences])
     kept = [m for m in mentions if _is_contract(m)]
     deals = _merge(kept)
@@ -636,6 +637,30 @@ def _replaced_reference(text: str) -> tuple[str, float] | None:
 
 # --------------------------------------------------------------------------------------------
 # Step 3: counterparties carried over, filtering, merging, superseding
+
+
+def _counterparty_by_defined_term(mentions: list[_Mention], readings: list[PartReading]) -> None:
+    """A paragraph that names a deal only by the term the filing defined for it ("The Fluidstack
+    Agreement, signed in September 2025, is expected to generate ...") is about that deal: it takes
+    the counterparty of the mention whose sentence defined the term (the reading layer's terms)."""
+    owners: dict[str, _Mention] = {}
+    for reading in readings:
+        for term in reading.terms:
+            if not _AGREEMENT.search(term.term):
+                continue
+            owner = next((m for m in mentions if m.counterparty_key and any(
+                s.part is reading.part and s.start <= term.start < s.end for s in m.values["_segment"])), None)
+            if owner is not None:
+                owners.setdefault(term.term, owner)
+    for m in mentions:
+        if m.counterparty is not None:
+            continue
+        text = " ".join(s.flat for s in m.values["_segment"])
+        owner = next((o for t, o in owners.items() if o is not m and re.search(rf"\b{re.escape(t)}\b", text)), None)
+        if owner is not None:
+            m.counterparty, m.counterparty_key = owner.counterparty, owner.counterparty_key
+            m.quotes["counterparty"] = owner.quotes["counterparty"]
+            m.values["_hpc"] = m.values["_hpc"] or owner.values["_hpc"]
 
 
 def _hpc_from_context(mentions: list[_Mention], sentences: list[str]) -> None:

@@ -298,3 +298,16 @@ def test_mining_colocation_stays_out_although_the_filing_also_offers_hpc_colocat
     _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
     # "we entered into a co-location agreement with Soluna": hosting for our bitcoin miners
     assert not [c for c in contracts if "Soluna" in c.counterparty]
+
+
+def test_a_deal_named_later_only_by_its_defined_term_is_the_same_deal():
+    unrelated = " ".join(["The Company continued to hold its bitcoin treasury during the period."] * 12)
+    text = (
+        "Overview\nIn September 2025, the Company entered into a ten-year HPC colocation agreement (the “Acme "
+        "Agreement”) with Acme Cloud Ltd. for 168 MW of critical IT load.\n" + unrelated + "\nRecent Developments\n"
+        "The Acme Agreement, signed in September 2025, is expected to generate approximately $3.0 billion of "
+        "revenue over its ten-year term."
+    )
+    [deal] = extract_contracts(_quarterly(text))
+    assert (deal.counterparty, deal.capacity_mw, deal.term_months, deal.total_contract_value_usd) == (
+        "Acme Cloud Ltd.", 168.0, 120, 3_000_000_000)
