@@ -24,7 +24,7 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
-from extract.cues import COLLATERAL_RE, RANKING
+from extract.cues import COLLATERAL_RE, ISSUE_EVENTS, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.records import DebtInstrument, DebtKind, Evidence
@@ -133,6 +133,12 @@ _LOAN_WORD = re.compile(
     r"\b(?:mortgages?|loans?|notes?\s+payable|promissory\s+notes?|borrowings|financing\s+(?:arrangements?|agreements?)"
     r"|facility|line\s+of\s+credit|credit\s+agreement)\b",
     re.I,
+)
+# An option to buy more notes, and an amount it is for: "an option to purchase additional Convertible Notes in an
+# aggregate principal amount of up to $125 million".
+_OPTION_GRANT = re.compile(r"\boptions?\s+to\s+purchase\b", re.I)
+_ADDITIONAL_AMOUNT = re.compile(
+    r"\badditional\s+(?:[\w-]+\s+){0,4}?(?:in\s+(?:an?\s+)?)?(?:aggregate\s+)?principal\s+amount\s+(?:of\s+)?(?:up\s+to\s+)?$", re.I
 )
 # The start of an enumerated clause inside a sentence: ", (ii) CEPO and Pubco entered into ...".
 _CLAUSE = re.compile(r"(?:^|[,;:]\s+(?:and\s+|or\s+)?)(?P<mark>\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|[a-h])\)\s)")
@@ -267,7 +273,7 @@ class _Reader:
             if said:
                 # "convertible senior secured notes": any naming that says so states the security.
                 inst.set("secured", said.group(1) is None, self._ev(s, part, "secured"))
-            self._alias(text, m.end(), inst)
+            self._alias(text, m.end(), inst, s.start)
             found.append((m.start(), m.end(), inst))
         for m in _SIZED_OFFERING.finditer(text):
             if any(s0 <= m.start("body") < e0 for s0, e0, _ in found):
@@ -406,10 +412,18 @@ class _Reader:
             self.capitalized.add(term.term.lower())
             found.append((at, end, inst))
 
-    def _alias(self, text: str, end: int, inst: _Instrument) -> None:
+    def _alias(self, text: str, end: int, inst: _Instrument, at: int | None = None) -> None:
         m = _DEFINED_TERM.match(text[end : end + 80])
-        if m:
-            term = (m["term"] or m["bare"]).strip()
+        term = (m["term"] or m["bare"]).strip() if m else None
+        if term is None and at is not None and self.reading is not None:
+            # "1.00% convertible senior secured notes due five years from the Closing (the “Convertible Notes”)":
+            # the reading layer's term defined right after the name, past words that only qualify it.
+            for defined in self.reading.terms:
+                gap = defined.start - (at + end)
+                if 0 <= gap <= 60 and not re.search(r"[(“\";,]", between := text[end : end + gap]) and not _NOTE_NAME.search(between):
+                    term = defined.term
+                    break
+        if term:
             # "the notes"/"Notes" defines the generic reference, which focus already handles.
             if term.lower() in {"notes", "the notes", "new notes"}:
                 self.generic_owner = inst
@@ -590,8 +604,9 @@ class _Reader:
         ev = lambda name: self._ev(s, part, name)  # noqa: E731
 
         # Money: principal, option.
+        granted = self._option_grants(s, part, text, scale, mentions)
         for value, (a, b) in find_money(text, scale=scale):
-            if value <= 0:
+            if value <= 0 or (a, b) in granted:
                 continue
             before, after = text[max(0, a - 60) : a], text[b : b + 90]
             if re.match(r"\s*per\s+(?:share|ordinary|class|common)", after, re.I) or re.search(r"per\s*$", before, re.I):
@@ -673,6 +688,21 @@ class _Reader:
             self.focus_paragraph = s.paragraph
             section = part.section_at(s.start)
             self.focus_section = section.start if section is not None else -1
+
+    def _option_grants(self, s: Sentence, part: Part, text: str, scale: float, mentions: list) -> set[tuple[int, int]]:
+        """Options granted to buy more of the notes: "granted the Investors (i) an option to purchase additional
+        Convertible Notes in an aggregate principal amount of up to $125 million ..., (ii) an option to purchase
+        additional Convertible Notes ... of up to $125 million". Several grants in one sentence add up to the
+        option (the gate accepts the sum of amounts in a quote that says "additional"). Returns their spans."""
+        if not _OPTION_GRANT.search(text) or re.search(r"\bexercis(?:ed|es)\b", text, re.I):
+            return set()
+        grants = [(v, span) for v, span in find_money(text, scale=scale) if v > 0 and _ADDITIONAL_AMOUNT.search(text[max(0, span[0] - 120) : span[0]])]
+        if not grants:
+            return set()
+        target = self._money_target(grants[0][1][0], grants[0][1][1], text, mentions)
+        if target is not None:
+            target.set("option_usd", sum(v for v, _ in grants), self._ev(s, part, "option_usd"))
+        return {span for _, span in grants}
 
     def _in_focus_section(self, s: Sentence, part: Part) -> bool:
         """A section headed by one loan's name ("Master Loan Agreement") is about the loan its prose
@@ -848,6 +878,9 @@ class _Reader:
         m = re.match(r"\s*(?:(?:Additionally|Also|Further|Furthermore|Subsequently|Separately|In\s+addition|Later),\s+)?[Oo]n\s+", text)
         if m and not dates[0][1][0] <= m.end() + 2:
             m = None
+        if m and target.kind == "convertible" and re.search(r"\bentered\s+into\s+(?:\w+\s+){0,3}(?:subscription|purchase|securities\s+purchase)\s+agreements?\b", text[:400], re.I) \
+                and not re.search(rf"\b{ISSUE_EVENTS}\b", text[:400], re.I):
+            return  # notes agreed to be bought are not issued yet: a subscription agreement's date is not the issue date
         if m and dates[0][1][0] <= m.end() + 2 and re.search(
             r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",
             text[: 400],

@@ -209,7 +209,9 @@ def _money_readings(quote: str) -> set[float]:
     readings |= {abs(a - b) for a in amounts for b in amounts if a != b}
     if re.search(r"\badditional\b", quote, re.I):
         # "private placement of US$330.0 million ... and an additional US$45.0 million": the total issued.
-        readings |= {a + b for a in amounts for b in amounts if a != b}
+        # Two grants of the same size ("up to $125 million ..., (ii) ... up to $125 million") add up too:
+        # pairs of positions, not of distinct values.
+        readings |= {amounts[i] + amounts[j] for i in range(len(amounts)) for j in range(i + 1, len(amounts))}
     return {round(r, 4) for r in readings}
 
 
