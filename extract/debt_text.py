@@ -117,6 +117,13 @@ _OUTSTANDING_OF = re.compile(
     r"(?:issued\s+and\s+outstanding|(?:was|were|remained|remain)\s+outstanding|outstanding)\b",
     re.I,
 )
+# "As of June 30, 2025 and December 31, 2024, the Company had approximately $244,000 and $0, respectively,
+# outstanding under the Sponsor Loan": the first amount is the balance at the first date.
+_RESPECTIVELY_OUTSTANDING = re.compile(
+    r"(?:\s*,?\s*(?:and\s+)?(?:approximately\s+)?(?:US)?\$\s?[\d,.]+(?:\s*(?:million|billion))?)+\s*,?\s*respectively\s*,?\s*"
+    r"(?:of\s+principal\s+)?(?:was|were\s+)?outstanding\b",
+    re.I,
+)
 _AS_OF_LEAD = re.compile(r"^\s*(?:\([\w.]+\)\s*)*(?:As\s+of|At)\b[^$;]{0,80}$|\bthere\s+(?:were|was|are|is)\s*$", re.I)
 # "secured indebtedness to the extent of the value of the assets securing such indebtedness, including the X".
 _SECURED_INCLUDING = re.compile(r"\bsecured\s+(?:indebtedness|debt|obligations|borrowings)\b[^;]{0,160}?\bincluding\s+", re.I)
@@ -636,6 +643,7 @@ class _Reader:
                 target.option_included = True
                 continue
             if (_OUTSTANDING_BEFORE.search(before) and not _NEW_PRINCIPAL.search(before)) or _OUTSTANDING_AFTER.match(after) \
+                    or _RESPECTIVELY_OUTSTANDING.match(after) \
                     or (_OUTSTANDING_OF.match(after) and _AS_OF_LEAD.search(text[:a])):
                 if _RETIRING.search(before[-30:]) or re.search(r"\brepaid\b", before[-30:], re.I):
                     continue  # "repaid the $50,000 outstanding balance": a balance that is gone
@@ -879,7 +887,7 @@ class _Reader:
         if m and not dates[0][1][0] <= m.end() + 2:
             m = None
         if m and target.kind == "convertible" and re.search(r"\bentered\s+into\s+(?:\w+\s+){0,3}(?:subscription|purchase|securities\s+purchase)\s+agreements?\b", text[:400], re.I) \
-                and not re.search(rf"\b{ISSUE_EVENTS}\b", text[:400], re.I):
+                and not re.search(rf"(?<!to be )(?<!will be )\b{ISSUE_EVENTS}\b", text[:400], re.I):
             return  # notes agreed to be bought are not issued yet: a subscription agreement's date is not the issue date
         if m and dates[0][1][0] <= m.end() + 2 and re.search(
             r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",

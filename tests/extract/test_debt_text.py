@@ -323,3 +323,20 @@ def test_heading_naming_one_convertible_note_owns_its_paragraph(filing) -> None:
     pipe = _one(found, conversion_price_usd=9.74)
     assert (pipe.kind, pipe.coupon_pct, pipe.maturity_date) == ("convertible", 2.5, "2030-04-06")
     assert _one(found, coupon_pct=5.5).maturity_date is None
+
+
+def test_option_grants_add_up_and_subscriptions_do_not_issue(filing) -> None:
+    # CEPO_8-K_2025-08-07.txt: "(i) an option to purchase additional Convertible Notes in an aggregate principal amount
+    # of up to $125 million ..., (ii) an option to purchase additional Convertible Notes ... of up to $125 million";
+    # the notes are subscribed, to be issued at the Closing.
+    notes = _one(extract_debt(filing("CEPO_8-K_2025-08-07.txt")), coupon_pct=1.0)
+    assert (notes.principal_usd, notes.option_usd, notes.issue_date) == (500_000_000, 250_000_000, None)
+    quote = next(e.quote for e in notes.evidence if e.field == "option_usd")
+    assert quote.count("up to $125 million") == 2
+
+
+def test_balance_at_the_first_of_two_dates_respectively(filing) -> None:
+    # CEPO_10-Q_2025-08-14.txt: "As of June 30, 2025 and December 31, 2024, the Company had approximately $244,000 and
+    # $0, respectively, outstanding under the Sponsor Loan."
+    loan = _one(extract_debt(filing("CEPO_10-Q_2025-08-14.txt")), name="Sponsor Loan")
+    assert (loan.outstanding_usd, loan.outstanding_as_of, loan.principal_usd) == (244_000, "2025-06-30", 1_750_000)
