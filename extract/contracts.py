@@ -784,8 +784,28 @@ def _restates(a: _Mention, b: _Mention) -> bool:
         return False
     if any(_NEW_ORDER.search(m.values["_segment"][0].flat) for m in (a, b)):
         return False  # "a second agreement with ...": another deal with the same party
+    signed_a, signed_b = _signed_month(a), _signed_month(b)
+    if signed_a and signed_b and signed_a != signed_b:
+        return False  # "In October 2023, we entered into ..." and "In December 2024, we entered into ...": two deals
     # Figures that agree, or figures that complete each other (MW and term here, value there).
     return True
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def _signed_month(m: _Mention) -> str | None:
+    """The month the deal sentence says it was made ("On November 3, 2025", "In September 2025"), as YYYY-MM."""
+    text = m.values["_segment"][0].flat
+    dates = find_dates(text)
+    month = _MONTH_YEAR.search(text)
+    if dates and (month is None or dates[0][1][0] <= month.start()):
+        return dates[0][0][:7]
+    if month:
+        name, year = month.group().split()
+        return f"{year}-{_MONTHS.index(name.lower()) + 1:02d}"
+    return None
 
 
 def _same_deal(a: _Mention, b: _Mention) -> bool:

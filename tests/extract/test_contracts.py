@@ -311,3 +311,14 @@ def test_a_deal_named_later_only_by_its_defined_term_is_the_same_deal():
     [deal] = extract_contracts(_quarterly(text))
     assert (deal.counterparty, deal.capacity_mw, deal.term_months, deal.total_contract_value_usd) == (
         "Acme Cloud Ltd.", 168.0, 120, 3_000_000_000)
+
+
+def test_two_agreements_with_one_party_signed_in_different_months_stay_two():
+    text = (
+        "In October 2024, the Company entered into a GPU cloud services agreement with Acme Cloud Ltd. for 512 GPUs.\n"
+        "The Company continued to hold its bitcoin treasury during the period. It made no acquisitions.\n"
+        "In January 2025, the Company entered into a GPU cloud services agreement with Acme Cloud Ltd. with total "
+        "revenue of approximately $9 million over a one-year term."
+    )
+    deals = extract_contracts(_quarterly(text))
+    assert sorted((d.gpus or 0, d.total_contract_value_usd or 0) for d in deals) == [(0, 9_000_000), (512, 0)]
