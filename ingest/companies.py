@@ -140,7 +140,11 @@ class Directory:
         core = _core(query)
         if not core:
             return None
-        hits = {c.cik or c.ticker: c for key, c in self._by_name.items() if key.startswith(core + " ")}
+        # One word stands for a company only as the start of its current name ("Cipher"): the
+        # first word of a former name ("Digital" of Digital World Acquisition Corp.) is too loose.
+        one_word = " " not in core
+        hits = {c.cik or c.ticker: c for key, c in self._by_name.items()
+                if key.startswith(core + " ") and (not one_word or _core(c.name).startswith(core + " "))}
         return next(iter(hits.values())) if len(hits) == 1 else None
 
 

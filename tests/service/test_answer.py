@@ -254,6 +254,7 @@ def test_a_prospectus_without_dei_takes_the_symbol_it_states(filings_dir):
     ("What coupon do Janover Inc.'s 2030 notes pay?", ["DFDV"]),  # former name
     ("What coupon do DeFi Development Corp.'s convertible notes pay?", ["DFDV"]),  # conformed name
     ("When do Marathon Digital's 2030 notes mature?", ["MARA"]),  # the ticker table still answers
+    ("What Digital asset loans does DFDV have?", ["DFDV"]),  # one word of a former name ("Digital World ...") names no one
 ])
 def test_companies_by_the_names_their_filings_use(identity_pipeline, question, tickers):
     from ingest.companies import Directory
