@@ -451,9 +451,11 @@ class _Reader:
     # -- reading --------------------------------------------------------------------------
 
     def read(self) -> list[_Instrument]:
-        for reading in read(self.doc):
-            if reading.role == "none":
-                continue
+        readings = read(self.doc)
+        borrowers = _parties_lent_to(readings)
+        for reading in readings:
+            if reading.role == "none" or reading.role == "agreement" and _promisor_words(reading.part.text) & borrowers:
+                continue  # a note another party made to the filer as lender: the filer's asset, not its debt
             part = reading.part
             scale = 1000.0 if re.search(r"in thousands", part.text[:200000], re.I) and part.type.startswith("10-") else 1.0
             self.focus = self.generic_owner = None
@@ -969,6 +971,33 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
         evidence=evidence,
         **values,
     )
+
+
+_CORPORATE_WORDS = {"inc", "corp", "corporation", "company", "ltd", "llc", "holdings", "group", "the", "limited", "plc", "technologies", "technology"}
+# "TMTG has agreed to fund $200 million to TAE": the party the filer lends to.
+_LENT_TO = re.compile(r"\b(?:fund|lend|advance)\s+(?:up\s+to\s+)?(?:US)?\$\s?[\d,.]+(?:\s*(?:million|billion))?\s+to\s+(?P<who>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3})")
+# "FOR VALUE RECEIVED, TAE TECHNOLOGIES, INC., a Delaware corporation (the “Company”), promises to pay": who owes.
+_PROMISOR = re.compile(r"VALUE\s+RECEIVED,?\s+(?P<who>[^()]{2,120}?)\s*(?:\([^)]{0,40}\)\s*)?,?\s+(?:hereby\s+)?(?:unconditionally\s+)?promises\s+to\s+pay", re.I)
+
+
+def _name_words(name: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z0-9]+", name.lower()) if w not in _CORPORATE_WORDS and len(w) > 1}
+
+
+def _parties_lent_to(readings) -> set[str]:
+    """Distinctive name words of the parties the document says the filer lends to."""
+    words: set[str] = set()
+    for reading in readings:
+        if reading.role == "narrative":
+            for m in _LENT_TO.finditer(reading.part.text):
+                words |= _name_words(m["who"])
+    return words
+
+
+def _promisor_words(text: str) -> set[str]:
+    """Distinctive name words of who promises to pay under a note exhibit ("FOR VALUE RECEIVED, X ... promises to pay")."""
+    m = _PROMISOR.search(text[:5000])
+    return _name_words(re.split(r",\s+an?\s+", m["who"])[0]) if m else set()
 
 
 def _terms_of_name(inst: _Instrument, values: dict[str, object]) -> None:

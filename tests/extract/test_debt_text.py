@@ -340,3 +340,11 @@ def test_balance_at_the_first_of_two_dates_respectively(filing) -> None:
     # $0, respectively, outstanding under the Sponsor Loan."
     loan = _one(extract_debt(filing("CEPO_10-Q_2025-08-14.txt")), name="Sponsor Loan")
     assert (loan.outstanding_usd, loan.outstanding_as_of, loan.principal_usd) == (244_000, "2025-06-30", 1_750_000)
+
+
+def test_a_note_the_filer_holds_as_lender_gives_nothing(filing) -> None:
+    # DJT_8-K_2025-12-18.txt: "TMTG has agreed to fund $200 million to TAE"; EX-10.1 "FOR VALUE RECEIVED, TAE
+    # TECHNOLOGIES, INC. ... promises to pay to the undersigned holder": TAE's debt, TMTG's asset.
+    found = extract_debt(filing("DJT_8-K_2025-12-18.txt"))
+    assert [i.name for i in found] == ["0.00% Convertible Senior Secured Notes due May 29, 2028"]
+    assert not any(e.locator.startswith("EX-10.1") for i in found for e in i.evidence)
