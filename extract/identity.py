@@ -197,6 +197,29 @@ def instrument_key(inst: dict) -> str:
     return f"{inst.get('kind')}:{re.sub(r'[^a-z0-9]+', '-', (inst.get('name') or '').lower()).strip('-')}"
 
 
+def instrument_keys(instruments: list[dict]) -> list[str]:
+    """instrument_key for each of a company's instruments (ledger rows), told apart where two share
+    one: of two series of one kind and year ("4.875% ... due 2031" and "4.00% ... due 2031") the one
+    first filed keeps the plain key (a flag raised before the second appeared keeps its key; on the
+    same day, the lower coupon), the others add their coupon, else their name."""
+    base = [instrument_key(inst) for inst in instruments]
+    first_filed = [min((m.get("filed") or "9999" for m in inst.get("mentions", [])), default="9999") for inst in instruments]
+    keys = list(base)
+    for i, inst in enumerate(instruments):
+        rivals = [j for j in range(len(instruments)) if base[j] == base[i]]
+        if len(rivals) < 2 or min(rivals, key=lambda j: (first_filed[j], _coupon_order(instruments[j]), j)) == i:
+            continue
+        coupon = inst.get("coupon_pct")
+        slug = re.sub(r"[^a-z0-9]+", "-", (inst.get("name") or "").lower()).strip("-")
+        keys[i] = f"{base[i]}:{coupon:g}" if coupon is not None else f"{base[i]}:{slug}"
+    return keys
+
+
+def _coupon_order(inst: dict) -> tuple[bool, float]:
+    coupon = inst.get("coupon_pct")
+    return (coupon is None, coupon or 0.0)
+
+
 # --------------------------------------------------------------------------------------------
 # Counterparties of AI/HPC contracts
 

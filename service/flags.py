@@ -2,7 +2,8 @@
 
 A flag is raised once. Its `key` is built from what identifies the event, never from when it was
 seen: kind + ticker + instrument (kind and maturity year, the terms every mention of a note states
-from the launch release on) or kind + ticker + period end. The database inserts a key only once,
+from the launch release on, plus the coupon where two series share them: `extract.identity`) or
+kind + ticker + period end. The database inserts a key only once,
 so re-ingesting a filing, or running the flags again, raises nothing new.
 
 Kinds:
@@ -21,7 +22,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from extract.identity import instrument_key
+from extract.identity import instrument_keys
 from ingest.errors import BadInput
 from service.config import Settings
 from service.db import Database
@@ -47,8 +48,9 @@ def raise_flags(db: Database, ticker: str, ledger: dict, screen_rows: list[dict]
     docs = _documents(db, ticker)
     records = _mention_records(db, ticker)
     candidates: list[dict] = []
-    for inst in ledger.get("instruments", []):
-        candidates.extend(_instrument_flags(ticker, inst, docs, records))
+    instruments = ledger.get("instruments", [])
+    for inst, key in zip(instruments, instrument_keys(instruments)):
+        candidates.extend(_instrument_flags(ticker, inst, key, docs, records))
     candidates.extend(_period_flags(ticker, screen_rows, settings))
     raised = []
     for flag in candidates:
@@ -83,7 +85,7 @@ def _mention_records(db: Database, ticker: str) -> dict[tuple[str, str], dict]:
     return {(r["document"], r["key"]): r["record"] for r in db.debt_mentions(ticker=ticker)}
 
 
-def _instrument_flags(ticker: str, inst: dict, docs: dict[str, dict], records: dict[tuple[str, str], dict]) -> list[dict]:
+def _instrument_flags(ticker: str, inst: dict, key: str, docs: dict[str, dict], records: dict[tuple[str, str], dict]) -> list[dict]:
     mentions = [m for m in inst.get("mentions", []) if m["evidence"] and not records.get((m["document"], m["name"]), {}).get("mention_only")]
     if not mentions:
         return []
@@ -92,7 +94,6 @@ def _instrument_flags(ticker: str, inst: dict, docs: dict[str, dict], records: d
     doc = docs.get(first["document"], {})
     trigger = _new_instrument_trigger(inst, first, doc, docs, records)
     out = []
-    key = instrument_key(inst)
     terms = {name: inst.get(name) for name in _TERMS}
     if trigger:
         detail = {"instrument": inst.get("name"), "trigger": trigger, "document": first["document"],

@@ -119,3 +119,14 @@ def test_a_release_and_a_quarterly_report_state_one_deal():
     [report] = [c for c in extract_contracts(parse_path(CORPUS / "CIFR_10-Q_2025-11-03_hpc-leases-excerpt.txt"))
                 if identity.same_counterparty(c.counterparty, "AWS")]
     assert identity.same_deal(release, report)
+
+
+def test_two_series_of_one_kind_and_year_keep_keys_of_their_own(filing):
+    from service.ledger import Mention, build_ledger
+
+    docs = [filing("BTDR_424B5_2025-11-12.txt"), filing("BTDR_424B5_2025-11-13.txt")]
+    ledger = build_ledger("BTDR", [Mention(d.file, d.filing.filed or d.file[-14:-4], r) for d in docs for r in extract_debt(d)])
+    keys = {i["coupon_pct"]: k for i, k in zip(ledger["instruments"], identity.instrument_keys(ledger["instruments"]))
+            if i["kind"] == "convertible" and i["maturity_year"] == 2031}
+    # both first stated on Nov 12 (the 4.00% notes' launch, the 4.875% notes outstanding): each its own key
+    assert keys == {4.0: "convertible:2031", 4.875: "convertible:2031:4.875"}

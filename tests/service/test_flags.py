@@ -127,3 +127,13 @@ def test_list_flags_filters(raised):
     assert list_flags(db, since="2999-01-01") == []
     with pytest.raises(BadInput, match="not an ISO date"):
         list_flags(db, since="last week")
+
+
+def test_two_series_of_one_year_raise_a_flag_each(filings_dir, tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    for name in ("BTDR_424B5_2025-11-12.txt", "BTDR_424B5_2025-11-13.txt"):
+        store(db, filings_dir / name)
+    flags = by_key(run(db, "BTDR", Settings()))
+    # the 4.00% notes due 2031 and the 4.875% notes due 2031: one key would have kept only one flag
+    assert flags["new_debt_instrument:BTDR:convertible:2031"]["detail"]["numbers"]["coupon_pct"] == 4.0
+    assert flags["new_debt_instrument:BTDR:convertible:2031:4.875"]["detail"]["numbers"]["coupon_pct"] == 4.875
