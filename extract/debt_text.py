@@ -147,6 +147,7 @@ _OPTION_GRANT = re.compile(r"\boptions?\s+to\s+purchase\b", re.I)
 _ADDITIONAL_AMOUNT = re.compile(
     r"\badditional\s+(?:[\w-]+\s+){0,4}?(?:in\s+(?:an?\s+)?)?(?:aggregate\s+)?principal\s+amount\s+(?:of\s+)?(?:up\s+to\s+)?$", re.I
 )
+_TOTAL_PRINCIPAL = re.compile(r"\btotal\s+(?:aggregate\s+)?principal\s+amount\b[^$;]{0,120}?\b(?:will\s+be|is|was|equals?|of)\s*$", re.I)
 # The start of an enumerated clause inside a sentence: ", (ii) CEPO and Pubco entered into ...".
 _CLAUSE = re.compile(r"(?:^|[,;:]\s+(?:and\s+|or\s+)?)(?P<mark>\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x|[a-h])\)\s)")
 # A defined term naming one loan: “Sponsor Note”, “Pre-IPO Note”, “Term Loan”, “Revolving Facility”.
@@ -664,6 +665,13 @@ class _Reader:
                 continue
             if _RETIRING.search(text[max(0, a - 80) : a]) or re.search(r"outstanding|net proceeds of|cost", before[-25:], re.I):
                 continue
+            if _TOTAL_PRINCIPAL.search(text[max(0, a - 160) : a]) and target.kind == "convertible":
+                # "taken together, the total aggregate principal amount of the Convertible Notes to be issued ... will be
+                # $574,693,000": the sum of the tranches the document told one by one replaces the first tranche.
+                if value > float(target.values.get("principal_usd") or 0):
+                    target.values.pop("principal_usd", None)
+                    target.set("principal_usd", value, ev("principal_usd"))
+                continue
             if self._states_principal(before, after, target):
                 if re.search(r"\bor\s+(?:up\s+to\s+)?$", before[-15:], re.I) or re.search(r"^\s*if\b", after, re.I):
                     # "(or $150,000,000 if the underwriters exercise their option)": the total with the option.
@@ -888,7 +896,8 @@ class _Reader:
         m = re.match(r"\s*(?:(?:Additionally|Also|Further|Furthermore|Subsequently|Separately|In\s+addition|Later),\s+)?[Oo]n\s+", text)
         if m and not dates[0][1][0] <= m.end() + 2:
             m = None
-        if m and target.kind == "convertible" and re.search(r"\bentered\s+into\s+(?:\w+\s+){0,3}(?:subscription|purchase|securities\s+purchase)\s+agreements?\b", text[:400], re.I) \
+        if m and target.kind == "convertible" and re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreements?|letters?)\b", text[:400], re.I) \
+                and not re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:indenture|purchase\s+agreement)", text[:400], re.I) \
                 and not re.search(rf"(?<!to be )(?<!will be )\b{ISSUE_EVENTS}\b", text[:400], re.I):
             return  # notes agreed to be bought are not issued yet: a subscription agreement's date is not the issue date
         if m and dates[0][1][0] <= m.end() + 2 and re.search(

@@ -348,3 +348,10 @@ def test_a_note_the_filer_holds_as_lender_gives_nothing(filing) -> None:
     found = extract_debt(filing("DJT_8-K_2025-12-18.txt"))
     assert [i.name for i in found] == ["0.00% Convertible Senior Secured Notes due May 29, 2028"]
     assert not any(e.locator.startswith("EX-10.1") for i in found for e in i.evidence)
+
+
+def test_stated_total_of_tranches_is_the_principal_and_a_letter_agreement_no_issue_date(filing) -> None:
+    # CEPO_10-Q_2025-11-14.txt: "... taken together, the total aggregate principal amount of the Convertible Notes to be
+    # issued by Pubco at Closing will be $574,693,000"; "On July 17, 2025, the Company entered into a letter agreement ..."
+    notes = _one(extract_debt(filing("CEPO_10-Q_2025-11-14.txt")), coupon_pct=1.0)
+    assert (notes.principal_usd, notes.option_usd, notes.issue_date, notes.secured) == (574_693_000, 250_000_000, None, True)
