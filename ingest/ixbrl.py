@@ -179,22 +179,26 @@ def _parse_tree(data: bytes) -> etree._Element | None:
 
 
 def _text(el: etree._Element, out: list[str]) -> None:
-    """Displayed text of an element, without ix:exclude, with spaces at block boundaries."""
-    if el.text:
-        out.append(el.text)
-    for child in el:
-        local = _local(child.tag)
-        if local == "exclude":
-            pass
-        elif local:
-            block = local in _BLOCK
-            if block:
-                out.append(" ")
-            _text(child, out)
-            if block:
-                out.append(" ")
-        if child.tail:
-            out.append(child.tail)
+    """Displayed text of an element, without ix:exclude, with spaces at block boundaries.
+
+    An explicit stack, not recursion: a broken file can nest facts thousands deep."""
+    stack: list[etree._Element | str] = [el]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        if item.text:
+            out.append(item.text)
+        pending: list[etree._Element | str] = []  # this element's children in document order
+        for child in item:
+            local = _local(child.tag)
+            if local and local != "exclude":
+                block = local in _BLOCK
+                pending += [" ", child, " "] if block else [child]
+            if child.tail:
+                pending.append(child.tail)
+        stack.extend(reversed(pending))
 
 
 def _contexts(elements: list[etree._Element]) -> dict[str, tuple[str | None, str | None, bool, dict[str, str]]]:

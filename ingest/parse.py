@@ -120,14 +120,21 @@ def valid_ticker(value: str | None) -> str | None:
     return ticker if _TICKER.fullmatch(ticker) else None
 
 
+def caller_ticker(value: str | None) -> str | None:
+    """A ticker the caller gave, upper-cased; BadInput if it cannot be one."""
+    if not value:
+        return None
+    ticker = valid_ticker(value)
+    if ticker is None:
+        raise BadInput(f"ticker {value[:40]!r} is not an exchange ticker", hint="1-5 letters, optionally a class suffix such as BRK.B.")
+    return ticker
+
+
 def _ticker(caller: str | None, cover: dict[str, str], cik: str | None, company: str | None,
             notes: list[str]) -> str | None:
     """Caller first, then the cover page's TradingSymbol, the CIK table, the company name."""
     if caller:
-        ticker = valid_ticker(caller)
-        if ticker is None:
-            raise BadInput(f"ticker {caller[:40]!r} is not an exchange ticker", hint="1-5 letters, optionally a class suffix such as BRK.B.")
-        return ticker
+        return caller_ticker(caller)
     symbol = cover.get("TradingSymbol")
     if symbol:
         ticker = valid_ticker(symbol)

@@ -22,7 +22,7 @@ from extract.records import DebtInstrument, Extraction, HpcContract
 from ingest import budget
 from ingest.chunk import chunk_document
 from ingest.errors import BadInput, DocumentFailed, MinerlensError, NotFound, OverBudget, TooLarge
-from ingest.parse import SUPPORTED_SUFFIXES, parse_bytes
+from ingest.parse import SUPPORTED_SUFFIXES, caller_ticker, parse_bytes
 from ingest.types import Document
 from service.answer import Answer, Answerer, Sources
 from service.config import Settings
@@ -153,6 +153,7 @@ class Pipeline:
 
     def _ingest_bytes(self, data: bytes, filename: str, ticker: str | None) -> IngestResult:
         started = time.perf_counter()
+        ticker = caller_ticker(ticker)  # a bad --ticker / ?ticker= is refused even for bytes already stored
         sha256 = hashlib.sha256(data).hexdigest()
         known = self.db.get_document(sha256)
         if known is not None and known["status"] == "ok":
@@ -185,8 +186,9 @@ class Pipeline:
             self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
             self.db.save_document(doc, chunks)
         except BaseException:
-            # Searches must not return chunks of a document that has no row: take its vectors back out.
+            # Searches and ledgers must not see a document that has no row: take its vectors and mentions back out.
             self.index.delete_document(doc.sha256)
+            self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, None, Extraction(file=doc.file))
             raise
         self._documents_seen += 1
         flags = self.refresh_flags(doc.filing.ticker) if doc.filing.ticker else []
