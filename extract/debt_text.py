@@ -27,6 +27,7 @@ from extract.normalize import (
 from extract.cues import COLLATERAL_RE, ISSUE_EVENTS, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
+from extract.identity import distinctive_words
 from extract.records import DebtInstrument, DebtKind, Evidence
 from ingest.reading import Sentence, read, split_sentences
 from ingest.types import Document, Part
@@ -83,6 +84,12 @@ _LENDER = re.compile(
     r"|\b(?:fund|lend|advance)\s+(?:up\s+to\s+)?(?:US)?\$\s?[\d,.]+(?:\s*(?:million|billion))?\s+to\s+(?!us\b|the\s+company\b|our\b|it\b)",
     re.I,
 )
+# Who borrows: "Seller has agreed to provide a loan to Buyer", "a promissory note issued by Buyer to Seller".
+_BORROWER = re.compile(
+    r"\b(?:provide|make|extend|advance|lend)\w*\s+(?:a\s+|the\s+|such\s+)?(?:loan|advance|credit)\w*\s+to\s+(?P<to>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})"
+    r"|\bissued\s+by\s+(?P<by>[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3})\s+to\b"
+)
+_FIRST_PERSON = re.compile(r"^(?:us|we|our|the\s+company|company|registrant|issuer|borrower)$", re.I)
 # "... Agreement (the “Master Loan”) with Coinbase Credit, Inc.": who lends.
 _LENDER_NAME = re.compile(
     r"\s*(?:\([^)]{0,80}\)\s*)?,?\s*(?:with|from)\s+(?P<lender>(?:[A-Z][\w.&'’-]*)(?:\s+(?:[A-Z][\w.&'’-]*|&))*)"
@@ -297,7 +304,7 @@ class _Reader:
                 inst.set("coupon_pct", coupon, self._ev(s, part, "coupon_pct"))
             found.append((m.start("body"), m.end(), inst))
         for m in _FACILITY_INTRO.finditer(text):
-            if _LENDER.search(self._paragraph(s, part)):
+            if self._not_borrowed(s, part):
                 continue
             noun = m["noun"]
             gap = m["gap"]
@@ -332,7 +339,7 @@ class _Reader:
         for m in re.finditer(rf"\b(?P<noun>{_FACILITY_NOUN})\b", text, re.I):
             # "... in September 2025 providing for a financing facility of up to US$400,000,000 (the
             # “September 2025 Matrixport Loan”)": a facility named by its defined term, no verb needed.
-            if any(s0 <= m.start() < e0 for s0, e0, _ in found) or _LENDER.search(self._paragraph(s, part)):
+            if any(s0 <= m.start() < e0 for s0, e0, _ in found) or self._not_borrowed(s, part):
                 continue
             defined = _DEFINED_NAME.match(text[m.end() : m.end() + 200])
             if not defined or not re.search(r"[A-Z]\w+\s+\w", defined["term"]) or not _LOAN_WORD.search(defined["term"]):
@@ -365,7 +372,7 @@ class _Reader:
                 self.aliases[term] = after[0][2]
                 continue
             noun = re.match(rf"(?:[\w-]+\s+){{0,2}}?(?P<noun>{_FACILITY_NOUN})\b", text[m.end() :], re.I)
-            if noun and term not in self.aliases:
+            if noun and term not in self.aliases and not self._not_borrowed(s, part):
                 # "“Financing Facility” refers to the financing facility that we entered into ...": the
                 # defined term names the facility the sentence goes on to describe.
                 inst = next((i for i in self.instruments if i.name.lower() == term), None)
@@ -398,6 +405,30 @@ class _Reader:
         found.sort(key=lambda f: f[0])
         return found
 
+    def _not_borrowed(self, s: Sentence, part: Part) -> bool:
+        """The sentence's loan is not the filer's debt: the filer lends, or another party borrows."""
+        return bool(_LENDER.search(self._paragraph(s, part))) or self._borrower_is_another_party(s.text, part)
+
+    def _borrower_is_another_party(self, text: str, part: Part) -> bool:
+        """A loan whose borrower is a party the agreement names and the filer is not: a transaction
+        agreement's "Seller has agreed to provide a loan to Buyer" where the filer's subsidiary sells.
+        The party is named by the agreement's own definitions ("Thomas C. Heise (as Buyer)", "X (the
+        “Buyer”)"); a borrower that cannot be told apart from the filer keeps the loan."""
+        m = _BORROWER.search(text)
+        if m is None:
+            return False
+        party = (m["to"] or m["by"]).strip()
+        if _FIRST_PERSON.match(party):
+            return False
+        role = re.escape(party)
+        named = re.search(rf"(?P<name>[A-Z][^()\n]{{2,80}}?)\s*\(\s*(?:as\s+)?(?:the\s+)?[“\"]?{role}[”\"]?\s*\)", part.text)
+        if named is None:
+            return False
+        filer = set()
+        for name in [self.doc.filing.company or "", *getattr(self.doc.filing, "former_names", [])]:
+            filer |= distinctive_words(name, min_len=3)
+        return not (distinctive_words(named["name"], min_len=3) & filer)
+
     def _defined_loans(self, s: Sentence, part: Part, found: list[tuple[int, int, _Instrument]]) -> None:
         """A loan named by its defined term: "the Sponsor has agreed to lend us up to $3,000,000 pursuant
         to a promissory note (the “Sponsor Note”)". The reading layer found the term; the words before
@@ -408,6 +439,8 @@ class _Reader:
             at, end = term.start - s.start, term.end - s.start
             lead = term.referent
             if any(s0 <= at < e0 or at <= s0 < end for s0, e0, _ in found) or not _LENDING.search(lead) or _LENDER.search(lead):
+                continue
+            if self._borrower_is_another_party(lead, part):
                 continue
             noun = _LOAN_TERM.search(term.term).group().lower()
             kind: DebtKind = "term_loan" if "term loan" in noun else "credit_facility" if re.search(r"facility|line|credit", noun) else "other"
@@ -752,7 +785,7 @@ class _Reader:
         # "Auto and Equipment Loans" is one group of loans; "Auto Loans and Western Alliance
         # Equipment Financing Agreement" is two instruments under one heading.
         named = [p for p in re.split(r"\s+(?:and|&)\s+", s.text) if _LOAN_WORD.search(p)]
-        if _LENDER.search(self._paragraph(s, part)):
+        if self._not_borrowed(s, part):
             return
         if len(named) > 1 or len(nouns) > 1:
             # The paragraphs below speak of the first one until the next is introduced ("Additionally,

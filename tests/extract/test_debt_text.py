@@ -355,3 +355,10 @@ def test_stated_total_of_tranches_is_the_principal_and_a_letter_agreement_no_iss
     # issued by Pubco at Closing will be $574,693,000"; "On July 17, 2025, the Company entered into a letter agreement ..."
     notes = _one(extract_debt(filing("CEPO_10-Q_2025-11-14.txt")), coupon_pct=1.0)
     assert (notes.principal_usd, notes.option_usd, notes.issue_date, notes.secured) == (574_693_000, 250_000_000, None, True)
+
+
+def test_a_loan_the_agreement_says_another_party_borrows_is_not_the_filers_debt(filing):
+    """FG Nexus's subsidiary sells a business: "Seller has agreed to provide a loan to Buyer ... (the
+    “Seller Note”)", and the agreement names the Buyer ("Thomas C. Heise (as Buyer)"): a note the filer
+    holds, not one it owes."""
+    assert debt_from_text(filing("FGNX_8-K_2025-10-28.txt")) == []
