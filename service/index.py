@@ -174,10 +174,13 @@ class Embedder:
             # ones, and per-document calls (a few dozen chunks) then run as fast as one big call.
             batch_size=min(self.batch_size, _MAX_CPU_BATCH),
             convert_to_numpy=True,
-            normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        # Normalised here, in float32: a bfloat16 model normalising its own output leaves norms
+        # up to 0.3% off 1, and cosine scores would then differ by dtype as well as by model.
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, np.float32(1e-12))
 
 
 @functools.lru_cache(maxsize=1)

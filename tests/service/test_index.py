@@ -184,6 +184,8 @@ def test_bfloat16_vectors_match_float32(embedder):
     a = embedder.embed([CONVERSION, HPC]) if embedder.dtype == "float32" else Embedder(dtype="float32", batch_size=8).embed([CONVERSION, HPC])
     b = bf16.embed([CONVERSION, HPC])
     assert b.dtype == np.float32
+    # Normalised in float32 whatever the model's dtype, so scores compare across dtypes.
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
     assert float((a * b).sum(axis=1).min()) > 0.99
 
 
