@@ -4,7 +4,7 @@ Inputs: truncated, bit-flipped and oversized variants of real filings, hostile H
 XBRL, corrupt SGML headers and odd names, generated from a fixed seed so every run tries the same set.
 Each input must either parse into a Document whose values are sane (real dates, finite numbers, an
 exchange-shaped ticker) or be refused with a MinerlensError whose message is one line naming the
-file, within a time bound. A subset goes through the pipeline and the HTTP API: every answer is 201
+file, within a time bound. A subset goes through the pipeline and the HTTP API (a real server on 127.0.0.1): every answer is 201
 or a 4xx JSON error, never a 5xx, and a refused document leaves the store exactly as it was.
 """
 
@@ -18,13 +18,13 @@ import time
 from datetime import date
 
 import pytest
-from starlette.testclient import TestClient
 
 from ingest.errors import MinerlensError, TooLarge
 from ingest.parse import parse_bytes, valid_ticker
 from service.api import create_app
 from service.config import Settings
 from service.pipeline import Pipeline
+from tests.http_server import serve_in_thread
 
 SEED = 20261201
 SOURCES = ["CLSK_8-K_2024-05-09.htm", "MARA_8-K_2024-12-04.htm", "FUFU_6-K_2024-08-20.htm",
@@ -177,10 +177,10 @@ def test_oversized_variants_are_refused_before_parsing(filings_dir):
 def served(tmp_path_factory, filings_dir):
     settings = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), filings_dir=filings_dir, max_doc_tables=2000, max_doc_chunks=400)
     app = create_app(settings)
-    c = TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000), raise_server_exceptions=False)
-    first = c.post("/documents", files={"file": ("CLSK_8-K_2024-05-09.htm", (filings_dir / "CLSK_8-K_2024-05-09.htm").read_bytes())})
-    assert first.status_code == 201 and first.json()["ticker"] == "CLSK"
-    return c, app.state.pipeline
+    with serve_in_thread(app) as c:
+        first = c.post("/documents", files={"file": ("CLSK_8-K_2024-05-09.htm", (filings_dir / "CLSK_8-K_2024-05-09.htm").read_bytes())})
+        assert first.status_code == 201 and first.json()["ticker"] == "CLSK"
+        yield c, app.state.pipeline
 
 
 def store_state(p: Pipeline):
