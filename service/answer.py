@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from extract.records import Evidence
 from ingest.errors import BadInput, MinerlensError
+from ingest.reading import split_sentences
 from service.contracts import counterparty_key
 from service.ledger import distinctive_words
 from ingest.companies import Directory
@@ -84,6 +85,7 @@ COMMITMENT = re.compile(r"\bup to\s+\$|\bagreed to (?:lend|loan)\b|\bcommit|\bma
 BALANCE = re.compile(r"\boutstanding\b|\bdrawn\b|\bbalance\b|\bborrowed\b", re.I)
 RATIO_METRICS = ("net_debt_to_ebitda", "ebitda_interest_coverage", "ebit_interest_coverage", "maturities_12m_to_cash")
 SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(“\"])|\n+")
+WIDE_K = 24  # candidates read when the first eight state nothing
 PASSAGE_THRESHOLD = 0.34  # share of the question's salient words a quoted sentence must contain
 
 
@@ -171,6 +173,8 @@ class Answerer:
     def _lookup(self, q: Question) -> Answer | None:
         if q.field is None or q.ticker is None or q.ranking:
             return None
+        if q.qualifiers:
+            return None  # "the maximum conversion rate", "the notes it is repurchasing": a stored term answers another question
         instruments = resolve_instruments(self.sources.ledger(q.ticker)["instruments"], q)
         if instruments is None:
             return None  # the question names an instrument the ledger does not know: try passages
@@ -247,13 +251,14 @@ class Answerer:
         names = identifying_words(inst) | set(q.instrument.words)
         need = asked(q, self._name_words(q))
         need.instrument = [(d, p) for d, p in need.instrument if not d.startswith("“")]  # the instrument's names are checked below
-        hits = self.retrieve(q, 8)
+        hits = self.retrieve(q, WIDE_K)
         by_document = document_texts(hits)
         for hit in hits:
             for sentence, window in sentences_with_context(hit.text):
                 low = window.lower()
-                if 20 <= len(sentence) <= 600 and need.sentence_states(sentence) and need.passage_states(window, by_document[hit.document]) \
-                        and any(n in low for n in names):
+                if 20 <= len(sentence) <= 600 and need.sentence_states(sentence, by_document[hit.document]) \
+                        and need.passage_states(window, by_document[hit.document]) and any(n in low for n in names) \
+                        and not lists_instruments(sentence):
                     citation = Evidence(document=hit.document, locator=locator(hit), quote=sentence)
                     return self._synthesize(Answer(
                         question=q.text, answer=f"Not in the structured records of {inst['name']} ({q.ticker}); the filing says: “{sentence}”",
@@ -505,13 +510,17 @@ class Answerer:
                 if overlap == 0:
                     continue
                 # A passage answers only if it states the thing asked: its instrument, quantity and period.
-                if not need.sentence_states(sentence) or not need.passage_states(window, by_document[hit.document]):
+                if not need.sentence_states(sentence, by_document[hit.document]) or not need.passage_states(window, by_document[hit.document]):
                     continue
+                if lists_instruments(sentence):
+                    continue  # "an indenture, credit agreement, loan agreement, ... note": a definition, no instrument
                 has_number = bool(re.search(r"\d", sentence))
                 # "the 2031 notes": a passage about another year's notes answers another question.
                 year_bonus = 0.15 if q.instrument.maturity_year and str(q.instrument.maturity_year) in hit.text else 0.0
                 scored.append((overlap / max(len(salient), 1) + 0.1 * has_number + year_bonus - 0.02 * rank, sentence, hit))
         scored.sort(key=lambda s: s[0], reverse=True)
+        if (not scored or scored[0][0] < PASSAGE_THRESHOLD) and k < WIDE_K:
+            return self._from_passages(q, WIDE_K)  # the page that states it may rank below the first few
         if not scored or scored[0][0] < PASSAGE_THRESHOLD:
             scope = f" of {', '.join(q.tickers)}" if q.tickers else ""
             return refusal(q, f"no retrieved passage{scope} states {need.describe()}.",
@@ -557,13 +566,26 @@ def document_texts(hits: list) -> dict[str, str]:
 
 
 def sentences_with_context(text: str) -> list[tuple[str, str]]:
-    """(sentence, the sentence with the few before it): a term is often stated sentences after the
-    instrument is named ("... the 2.5% Notes ... The conversion price has been set at $9.74")."""
-    sentences = [" ".join(s.split()) for s in SENTENCE_END.split(text)]
-    return [(s, " ".join(sentences[max(0, i - CONTEXT_SENTENCES): i + 1])) for i, s in enumerate(sentences)]
+    """(sentence, the sentence with the few before it and the one after): a term is often stated
+    sentences after the instrument is named ("... the 2.5% Notes ... The conversion price has been
+    set at $9.74"), and a note's heading states its amount before its first line names the issuer
+    ("Initial Principal Amount of Note: $200,000,000.00 / FOR VALUE RECEIVED, TAE TECHNOLOGIES ...")."""
+    sentences = [s.quote for s in split_sentences(text)]  # the one splitter: "U.S. Bank" is no sentence end
+    return [(s, " ".join(sentences[max(0, i - CONTEXT_SENTENCES): i + 1 + CONTEXT_AFTER])) for i, s in enumerate(sentences)]
 
 
 CONTEXT_SENTENCES = 4
+CONTEXT_AFTER = 1
+# Kinds of debt contract: a sentence naming three or more of them in one list defines a class of
+# contracts (a merger agreement's "Material Contract", a covenant's "Indebtedness"), no instrument.
+_INSTRUMENT_NOUNS = re.compile(
+    r"\b(indentures?|credit agreements?|loan agreements?|security agreements?|guarant(?:ee|ies|y)|notes?|mortgages?|bonds?|debentures?"
+    r"|letters? of credit|capital leases?|finance leases?|promissory|revolving|facilit(?:y|ies)|swaps?|hedg\w+)\b", re.I)
+
+
+def lists_instruments(sentence: str) -> bool:
+    kinds = {re.sub(r"(?:s|ies|y|ee|ees)$", "", m.group(1).lower()) for m in _INSTRUMENT_NOUNS.finditer(sentence)}
+    return len(kinds) >= 4 and sentence.count(",") >= 3
 
 
 GENERIC_QUESTION_WORDS = frozenset("company company's miner miners filing filings document say said state stated".split())

@@ -37,6 +37,7 @@ MONEY_METRICS = ("total_debt_usd", "cash_usd", "net_debt_usd", "interest_expense
 # The kind of security a question names, and the words a passage about it uses.
 KIND_NOUNS: list[tuple[str, str, str]] = [
     (r"\bnotes?\b|\bdebentures?\b|\bbonds?\b|\bconverts\b", r"\bnotes?\b|\bdebentures?\b|\bbonds?\b", "notes"),
+    (r"\brevolv", r"\brevolv", "a revolving facility"),
     (r"\bcredit facilit|\bline of credit\b|\brevolv|\bcredit agreement\b|\bfacility\b", r"\bfacilit|\bline of credit\b|\brevolv|\bcredit agreement\b|\bloan agreement\b", "a credit facility"),
     (r"\bloans?\b", r"\bloans?\b|\bborrow", "a loan"),
 ]
@@ -51,21 +52,44 @@ class Asked:
     series: list[tuple[str, re.Pattern]] = field(default_factory=list)  # year, coupon, series: each in the chunk
     instrument: list[tuple[str, re.Pattern]] = field(default_factory=list)  # kind and names: each near the sentence
     quantity: tuple[str, re.Pattern] | None = None  # must be in the sentence
-    period: tuple[str, re.Pattern] | None = None  # must be in the sentence
+    period: tuple[str, re.Pattern] | None = None  # must be in the sentence (or a term the document defines as it)
+    qualifiers: list[tuple[str, re.Pattern]] = field(default_factory=list)  # a bound, a level, an event, a role: in the sentence
 
     def passage_states(self, window: str, chunk: str | None = None) -> bool:
         return all(p.search(window) for _, p in self.instrument) and all(p.search(chunk or window) for _, p in self.series)
 
-    def sentence_states(self, sentence: str) -> bool:
-        return all(need[1].search(sentence) for need in (self.quantity, self.period) if need is not None)
+    def sentence_states(self, sentence: str, document: str | None = None) -> bool:
+        """The quantity, the qualifiers and the period in the sentence itself. The period may be
+        stated through a date the document defines ("December 15, 2025 (the “Capitalization
+        Date”)" ... "As of the Capitalization Date, there were $983,505,000 ...")."""
+        if self.quantity is not None and not self.quantity[1].search(sentence):
+            return False
+        if not all(p.search(sentence) for _, p in self.qualifiers):
+            return False
+        if self.period is None or self.period[1].search(sentence):
+            return True
+        return any(re.search(rf"\b{re.escape(term)}\b", sentence, re.I) for term in defined_dates(self.period[1], document or ""))
 
     def describe(self) -> str:
         parts = [self.quantity[0]] if self.quantity else []
+        parts += [d for d, _ in self.qualifiers]
         if self.series or self.instrument:
             parts.append("of " + ", ".join(d for d, _ in [*self.series, *self.instrument]))
         if self.period:
             parts.append(self.period[0])
         return " ".join(parts) or "a sentence with the question's terms"
+
+
+_DEFINED = re.compile(r"\(\s*(?:the\s+)?[“\"]\s*([A-Z][\w ]{2,40}?(?:Date|Time))\s*[”\"]\s*\)")
+
+
+def defined_dates(period: re.Pattern, document: str) -> list[str]:
+    """Terms the document defines as the asked date: `<date> ... (the “X Date”)`."""
+    out = []
+    for m in _DEFINED.finditer(document):
+        if period.search(document[max(0, m.start() - 80): m.start()]):
+            out.append(m.group(1))
+    return out
 
 
 def _coupon(value: float) -> re.Pattern:
@@ -114,6 +138,9 @@ def asked(q: Question, name_words: set[str] = frozenset()) -> Asked:
         out.quantity = (label, re.compile(pattern, re.I))
     elif q.metric in MONEY_METRICS:
         out.quantity = ("the amount", re.compile(_MONEY))
+    elif re.search(r"\b(?:what|which)\s+(?:date|day)\b|^\s*when\b|\bby when\b", q.query or q.text, re.I):
+        out.quantity = ("a date", re.compile(_DATE + r"|\b20\d\d\b", re.I))  # "when may it redeem": the answer is a date
+    out.qualifiers = [(label, re.compile(pattern, re.I)) for _, pattern, label in q.qualifiers]
     if q.period_end:
         out.period = _date_pattern(q.period_end)
     elif q.period_year:

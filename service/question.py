@@ -103,6 +103,23 @@ INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.:;?]{0,80}?\b(?:instructions?|prompts?|rules|above|everything)\b[^.:;?]*[.:;]?", re.I
 )
 
+# What a question asks of a term beyond its stated value: a bound on it ("the maximum conversion
+# rate"), a level or ratio ("the collateral level"), an event that happens to the instrument
+# ("repurchasing", "redeem"), or a party's role ("who is the trustee"). A stored term is not an
+# answer to any of them; a passage is, only if it states the qualifier too (service.asked).
+# (name, words in the question, words a sentence stating it uses, what is looked for)
+QUALIFIERS: tuple[tuple[str, str, str, str], ...] = (
+    ("bound", r"\b(?:maximum|minimum|max|min|ceiling|at most|at least|highest possible|lowest possible)\b",
+     r"\bmaxim|\bminim|\bexceed|\b(?:no|not) (?:more|less|greater|fewer) than\b|\bat (?:most|least)\b|\bin no event\b|\bceiling\b|\bcap(?:ped)? at\b",
+     "its maximum or minimum"),
+    ("level", r"\b(?:collateral|margin|loan[- ]to[- ]value|ltv|coverage|advance)\s+(?:level|ratio|percentage|call|rate)\b|\bloan[- ]to[- ]value\b|\bltv\b",
+     r"(?:\blevel|\bratio|\bloan[- ]to[- ]value|\bmargin call)[^.;]{0,80}?\d(?:\.\d+)?\s?%|\d(?:\.\d+)?\s?%[^.;]{0,80}?(?:\blevel|\bratio|\bloan[- ]to[- ]value|\bmargin call)",
+     "the level (a percentage)"),
+    ("event", r"\b(?:repurchas\w*|redeem\w*|redemption|buy ?back|prepa(?:y|id|yment)\w*|refinanc\w*|extinguish\w*|put right|exchang(?:e|ed|ing) (?:its|the|their)\b)",
+     "", "the event"),
+    ("role", r"\bwho\s+(?:is|are|was|were|acts? as|serves? as)\s+(?:the\s+)?([a-z]+)", "", "the party"),
+)
+
 STOPWORDS = frozenset(
     "a an and are as at be by did do does for from has have how i in is it its of on or that the their "
     "there this to was were what when where which who will with would what's whats about any can could "
@@ -161,6 +178,7 @@ class Question:
     speculative: bool
     in_domain: bool
     terms: list[str]
+    qualifiers: list[tuple[str, str, str]] = field(default_factory=list)  # (name, sentence pattern, what is looked for)
     query: str = ""  # the question without any instructions to the answerer: what is searched for
     topic: str = ""  # the query without the companies' names: what to search for within their filings
 
@@ -217,6 +235,9 @@ def understand(question: str, ticker: str | None = None, directory: Directory | 
         field_name = None
 
     terms = content_terms(text)
+    qualifiers = find_qualifiers(unnamed)
+    if field_name == "secured" and any(name == "level" for name, _, _ in qualifiers):
+        field_name = None  # "the collateral level" asks for a percentage, not whether it is secured
     in_domain = bool(tickers) or _has(lowered, DOMAIN_WORDS)
     return Question(
         text=" ".join(question.split()),  # as asked; everything above read the text without its instructions
@@ -238,9 +259,34 @@ def understand(question: str, ticker: str | None = None, directory: Directory | 
         speculative=bool(SPECULATIVE.search(text)),
         in_domain=in_domain,
         terms=terms,
+        qualifiers=qualifiers,
         query=text,
         topic=" ".join(unnamed.split()),
     )
+
+
+def find_qualifiers(text: str) -> list[tuple[str, str, str]]:
+    """(name, the pattern a sentence stating it must match, what is looked for) per qualifier the
+    question uses. An event or a role is stated with its own word: its stem is the pattern."""
+    out = []
+    for name, asked_words, stated_words, label in QUALIFIERS:
+        m = re.search(asked_words, text, re.I)
+        if not m:
+            continue
+        if name == "event":
+            stem = m.group(0).lower().split()[0]
+            stem = {"redemption": "redeem", "buyback": "repurchas", "buy": "repurchas"}.get(stem, stem)
+            stem = stem[:6] if len(stem) > 6 else stem
+            pattern = rf"\b{re.escape(stem)}|\bredempt" if stem.startswith("redee") else rf"\b{re.escape(stem)}"
+            out.append((name, pattern, f"the {m.group(0).lower()}"))
+        elif name == "role":
+            word = m.group(1).lower()
+            if word in STOPWORDS or len(word) < 4:
+                continue
+            out.append((name, rf"\b{re.escape(word[:6])}", f"the {word}"))
+        else:
+            out.append((name, stated_words, label))
+    return out
 
 
 # -- companies ----------------------------------------------------------------------------------

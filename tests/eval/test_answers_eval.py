@@ -51,3 +51,14 @@ def test_answers_over_real_filings_hold_the_baseline(pristine_data_dir, tmp_path
     assert report["scores"]["answers.refusal_recall"] == 1.0
     assert read_baseline(BASELINE_PATH)
     assert code == 0
+
+
+def test_every_question_set_is_its_own_group():
+    from eval.answers import QUESTION_SETS, load_sets, summarize_groups
+
+    rows = load_sets(QUESTION_SETS)
+    assert {r["group"] for r in rows} == {"in_sample", "out_of_sample", "fresh"}
+    scored = [{"group": r["group"], "must_refuse": r["must_refuse"], "refused": r["must_refuse"], "correct": True, "invented_citations": 0,
+               "cites_expected": None, "retrieval_hit": None, "expected_kind": r["kind"], "split": r.get("split")} for r in rows]
+    scores = summarize_groups(scored)
+    assert {"answers.accuracy", "answers.out_of_sample.accuracy", "answers.out_of_sample.accuracy.split.holdout", "answers.fresh.accuracy"} <= set(scores)

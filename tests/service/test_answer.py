@@ -284,3 +284,40 @@ def test_a_passage_that_does_not_state_the_thing_asked_is_refused(pipeline, ques
     a = pipeline.ask(question)
     assert (a.kind, a.insufficient_evidence, a.citations) == ("refusal", True, [])
     assert looked_for in a.answer
+
+
+# -- what a question asks beyond a stored term (issue #10) ------------------------------------------
+
+
+@pytest.mark.parametrize("question, field, qualifier", [
+    ("What is the maximum conversion rate of Bitdeer's 4.00% convertible notes due 2031?", "conversion_rate_per_1000", "bound"),
+    ("At what collateral level is DeFi Development's BitGo loan collateralized?", None, "level"),  # a percentage, not yes/no
+    ("How much principal of its November 2029 notes is Bitdeer repurchasing?", "principal_usd", "event"),
+    ("Who is the trustee under the indenture for Trump Media's Parent Convertible Notes?", None, "role"),
+    ("Are MARA's 2030 notes secured?", "secured", None),
+])
+def test_a_qualifier_asks_for_more_than_the_stored_term(question, field, qualifier):
+    q = understand(question)
+    assert q.field == field
+    assert [name for name, _, _ in q.qualifiers] == ([qualifier] if qualifier else [])
+
+
+def test_a_passage_states_the_qualifier_and_a_defined_date():
+    from service.asked import asked
+
+    need = asked(understand("What is the maximum conversion rate of Bitdeer's 4.00% convertible notes due 2031?"))
+    # BTDR_424B5_2025-11-13.txt
+    assert need.sentence_states("in no event will the conversion rate be increased to an amount that exceeds 71.7360 Class A ordinary shares per $1,000 principal amount")
+    assert not need.sentence_states("an initial conversion rate of 56.2635 Class A ordinary shares per US$1,000 principal amount")
+    need = asked(understand("How much was outstanding under its notes as of December 15, 2025?"))
+    document = 'As of the close of business on December 15, 2025 (the " Capitalization Date ")'  # DJT_8-K_2025-12-18.txt
+    sentence = "As of the Capitalization Date, there were $983,505,000 aggregate principal amount of Parent Convertible Notes issued and outstanding"
+    assert need.sentence_states(sentence, document) and not need.sentence_states(sentence, "")
+
+
+def test_a_list_of_contract_kinds_is_no_instrument():
+    from service.answer import lists_instruments
+
+    # DJT_8-K_2025-12-18.txt, a merger agreement's definition of a material contract
+    assert lists_instruments("(iii) is an indenture, credit agreement, loan agreement, security agreement, guarantee, note, mortgage or other Contract providing for or securing indebtedness for borrowed money")
+    assert not lists_instruments("The notes will bear interest at a rate of 4.00% per year, payable semi-annually, and the indenture governs them.")
