@@ -231,7 +231,37 @@ def _m005_company_names(conn: Connection) -> None:
                                         "source": "conformed", "filed": r.filed} for r in rows])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch, _m004_utilization, _m005_company_names]
+# Cross-process consistency and crash recovery (service/pipeline.py):
+# - `store_stamp` is one row whose `stamp` only ever goes up. A writer moves it before it touches the
+#   vectors and again in the transaction that writes a documents row (or deletes one), so a reader in
+#   another process (the API) knows its in-memory view is stale by comparing one integer per request.
+#   A count would not do: a replaced or deleted document can leave the count as it was.
+# - `flags_pending` lists companies whose flags have not been raised since their documents changed.
+#   It is written in the documents row's transaction and cleared once the flags are raised, so a crash
+#   in between is finished at the next start instead of losing the flags for good.
+store_stamp = sa.Table(
+    "store_stamp",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("stamp", sa.BigInteger, nullable=False),
+)
+
+flags_pending = sa.Table(
+    "flags_pending",
+    metadata,
+    sa.Column("ticker", sa.String(20), primary_key=True),
+    sa.Column("since", sa.String(40), nullable=False),
+)
+
+
+def _m006_stamp_and_pending_flags(conn: Connection) -> None:
+    for table in (store_stamp, flags_pending):
+        table.create(conn, checkfirst=True)
+    conn.execute(store_stamp.insert().values(id=1, stamp=0))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m001_initial, _m002_market_inputs, _m003_watch, _m004_utilization, _m005_company_names,
+                                                  _m006_stamp_and_pending_flags]
 
 
 def _now() -> str:
@@ -287,11 +317,15 @@ class Database:
             ).first()
         return row is not None and row.status == "ok"
 
-    def save_document(self, doc: Document, chunk_list: list[Chunk], n_tokens_by_chunk: dict[str, int] | list[int] | None = None) -> None:
+    def save_document(self, doc: Document, chunk_list: list[Chunk], n_tokens_by_chunk: dict[str, int] | list[int] | None = None,
+                      *, extraction: Extraction | None = None, filed: str | None = None) -> int:
         """Store a parsed document with its parts, chunks and facts in one transaction: all or nothing.
 
         Re-saving the same document replaces its rows (ingest is idempotent by content hash).
         `n_tokens_by_chunk` maps chunk_id to its token count (or is a list aligned with the chunks).
+        With `extraction`, its rows (dated `filed`) are written in the same transaction and the
+        company's flags are marked pending, so a crash can never leave a document without its
+        extraction or lose its flags. Returns the new store stamp.
         """
         if isinstance(n_tokens_by_chunk, list):
             if len(n_tokens_by_chunk) != len(chunk_list):
@@ -376,6 +410,11 @@ class Database:
                 _insert_many(conn, chunks, chunk_rows)
                 _insert_many(conn, xbrl_facts, fact_rows)
                 _insert_many(conn, company_names, name_rows)
+                if extraction is not None:
+                    _write_extraction(conn, doc.sha256, doc.file, f.ticker, filed, extraction)
+                    if f.ticker:
+                        _mark_flags_pending(conn, f.ticker)
+                return _bump_stamp(conn)
         except sa.exc.IntegrityError as e:
             # The transaction rolled back: nothing of this save is stored, the previous version stays.
             raise BadInput(f"{doc.file}: not saved, duplicate part or chunk id ({_first_line(e.orig)})") from None
@@ -398,40 +437,56 @@ class Database:
 
     def save_extraction(self, doc_sha256: str, document: str, ticker: str | None, filed: str | None, extraction: Extraction) -> None:
         """Replace one document's extraction rows (debt, HPC, company figures) in one transaction."""
-        def mention_rows(records, key) -> list[dict[str, Any]]:
-            return [
-                {"doc_sha256": doc_sha256, "document": document, "ticker": r.ticker or ticker, "filed": filed,
-                 "key": key(r), "record": r.model_dump_json()}
-                for r in records
-            ]
-
-        debt_rows = mention_rows(extraction.debt_instruments, lambda d: d.name)
-        hpc_rows = mention_rows(extraction.hpc_contracts, lambda h: h.counterparty)
-        utilization_rows = mention_rows(extraction.utilization, lambda u: f"{u.period_end or u.as_of or ''}|{u.site or ''}")
         with self.engine.begin() as conn:
-            for table in (debt_mentions, hpc_mentions, utilization_mentions, company_figures):
-                conn.execute(table.delete().where(table.c.doc_sha256 == doc_sha256))
-            _insert_many(conn, debt_mentions, debt_rows)
-            _insert_many(conn, hpc_mentions, hpc_rows)
-            _insert_many(conn, utilization_mentions, utilization_rows)
-            if extraction.company_figures is not None:
-                conn.execute(
-                    company_figures.insert(),
-                    [
-                        {
-                            "doc_sha256": doc_sha256,
-                            "ticker": ticker,
-                            "period_end": extraction.company_figures.period_end,
-                            "record": extraction.company_figures.model_dump_json(),
-                        }
-                    ],
-                )
+            _write_extraction(conn, doc_sha256, document, ticker, filed, extraction)
 
-    def delete_document(self, sha256: str) -> None:
+    def delete_document(self, sha256: str) -> int:
+        """Delete a document's rows and extraction in one transaction; returns the new store stamp."""
         with self.engine.begin() as conn:
             if not conn.execute(sa.select(documents.c.sha256).where(documents.c.sha256 == sha256)).first():
                 raise NotFound(f"No document with sha256 {sha256}")
             self._delete_rows(conn, sha256, include_extraction=True)
+            return _bump_stamp(conn)
+
+    # -- the store stamp and crash recovery (store_stamp and flags_pending above) ----------------
+
+    def stamp(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(store_stamp.c.stamp).where(store_stamp.c.id == 1)).scalar() or 0)
+
+    def bump_stamp(self) -> int:
+        """Move the stamp on its own: before a writer touches the vectors, and after vectors are removed."""
+        with self.engine.begin() as conn:
+            return _bump_stamp(conn)
+
+    def ok_document_ids(self, among: Iterable[str] | None = None) -> set[str]:
+        """sha256 of the documents stored successfully (only those in `among`, when given)."""
+        query = sa.select(documents.c.sha256).where(documents.c.status == "ok")
+        if among is not None:
+            among = list(among)
+            if not among:
+                return set()
+            query = query.where(documents.c.sha256.in_(among))
+        with self.engine.connect() as conn:
+            return {r.sha256 for r in conn.execute(query)}
+
+    def delete_orphan_extraction(self) -> int:
+        """Delete extraction rows whose document has no successful documents row; returns how many."""
+        ok = sa.select(documents.c.sha256).where(documents.c.status == "ok")
+        removed = 0
+        with self.engine.begin() as conn:
+            for table in (debt_mentions, hpc_mentions, utilization_mentions, company_figures):
+                removed += conn.execute(table.delete().where(table.c.doc_sha256.not_in(ok))).rowcount or 0
+        return removed
+
+    def flags_pending(self) -> list[str]:
+        """Tickers whose flags are still to be raised since their documents changed."""
+        with self.engine.connect() as conn:
+            return [r.ticker for r in conn.execute(sa.select(flags_pending.c.ticker).order_by(flags_pending.c.ticker))]
+
+    def clear_flags_pending(self, ticker: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(flags_pending.delete().where(flags_pending.c.ticker == ticker.upper()))
 
     @staticmethod
     def _delete_rows(conn: Connection, sha256: str, *, include_extraction: bool) -> None:
@@ -625,6 +680,43 @@ def _insert_many(conn: Connection, table: sa.Table, rows: Iterable[dict[str, Any
     rows = list(rows)
     if rows:
         conn.execute(table.insert(), rows)  # a list of dicts runs as one executemany
+
+
+def _write_extraction(conn: Connection, doc_sha256: str, document: str, ticker: str | None, filed: str | None,
+                      extraction: Extraction) -> None:
+    """Replace one document's extraction rows (debt, HPC, utilization, company figures) inside `conn`'s transaction."""
+    def mention_rows(records, key) -> list[dict[str, Any]]:
+        return [
+            {"doc_sha256": doc_sha256, "document": document, "ticker": r.ticker or ticker, "filed": filed,
+             "key": key(r), "record": r.model_dump_json()}
+            for r in records
+        ]
+
+    for table in (debt_mentions, hpc_mentions, utilization_mentions, company_figures):
+        conn.execute(table.delete().where(table.c.doc_sha256 == doc_sha256))
+    _insert_many(conn, debt_mentions, mention_rows(extraction.debt_instruments, lambda d: d.name))
+    _insert_many(conn, hpc_mentions, mention_rows(extraction.hpc_contracts, lambda h: h.counterparty))
+    _insert_many(conn, utilization_mentions,
+                 mention_rows(extraction.utilization, lambda u: f"{u.period_end or u.as_of or ''}|{u.site or ''}"))
+    if extraction.company_figures is not None:
+        conn.execute(company_figures.insert(), [{
+            "doc_sha256": doc_sha256,
+            "ticker": ticker,
+            "period_end": extraction.company_figures.period_end,
+            "record": extraction.company_figures.model_dump_json(),
+        }])
+
+
+def _bump_stamp(conn: Connection) -> int:
+    # An UPDATE of one row: the database serialises concurrent writers on it, so stamps never repeat.
+    conn.execute(store_stamp.update().where(store_stamp.c.id == 1).values(stamp=store_stamp.c.stamp + 1))
+    return int(conn.execute(sa.select(store_stamp.c.stamp).where(store_stamp.c.id == 1)).scalar())
+
+
+def _mark_flags_pending(conn: Connection, ticker: str) -> None:
+    ticker = ticker.upper()
+    conn.execute(flags_pending.delete().where(flags_pending.c.ticker == ticker))
+    conn.execute(flags_pending.insert().values(ticker=ticker, since=_now()))
 
 
 def _first_line(error: object) -> str:

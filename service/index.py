@@ -29,6 +29,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import functools
 import json
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -43,6 +44,8 @@ from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
 from service.config import Settings, get_settings
 from service import retrieval
+
+log = logging.getLogger("minerlens.index")
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 RRF_K = 60
@@ -369,30 +372,13 @@ def _filed_int(value: str | None) -> int:
 
 class Index:
     def __init__(self, data_dir: Path | str, embedder: Embedder, chunk_config: ChunkConfig | Settings | None = None) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
         self.embedder = embedder
         if isinstance(chunk_config, Settings):
             chunk_config = ChunkConfig(max_tokens=chunk_config.chunk_tokens, overlap_tokens=chunk_config.chunk_overlap_tokens)
         self.chunk_config = chunk_config or ChunkConfig()
         self.data_dir = Path(data_dir)
         self.name = collection_name(embedder.name, embedder.dtype, self.chunk_config)
-        try:
-            (self.data_dir / "chroma").mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(self.data_dir / "chroma"),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
-            # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
-            self._collection = self._client.get_or_create_collection(
-                name=self.name,
-                embedding_function=None,
-                configuration={"hnsw": dict(_HNSW)},
-                metadata={"model": embedder.name, "dtype": embedder.dtype},
-            )
-        except OSError as e:
-            raise ConfigError(f"Cannot open the index under {self.data_dir}: {e.strerror or e}") from None
+        self._client, self._collection = self._open()
         self._lock = threading.RLock()
         self.bm25_source = "none"  # "disk" or "built": where the current keyword index came from
         self._tickers, self._forms, self._docs = _Codes(), _Codes(), _Codes()
@@ -401,6 +387,27 @@ class Index:
         self._mirror = self._load_mirror()
 
     # -- loading ---------------------------------------------------------------------------
+
+    def _open(self) -> tuple[Any, Any]:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        try:
+            (self.data_dir / "chroma").mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(self.data_dir / "chroma"),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+            # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
+            collection = client.get_or_create_collection(
+                name=self.name,
+                embedding_function=None,
+                configuration={"hnsw": dict(_HNSW)},
+                metadata={"model": self.embedder.name, "dtype": self.embedder.dtype},
+            )
+        except OSError as e:
+            raise ConfigError(f"Cannot open the index under {self.data_dir}: {e.strerror or e}") from None
+        return client, collection
 
     def _load_mirror(self) -> _Mirror:
         self._buffers = _Buffers(self.embedder.dimensions)
@@ -476,6 +483,8 @@ class Index:
             retriever = bm25s.BM25.load(str(self._bm25_dir), load_corpus=False)
         except (OSError, ValueError, KeyError):
             return  # unreadable: rebuilt from the mirror at the first search
+        if retriever.scores.get("num_docs") != len(mirror.ids):
+            return  # two processes saved at once and the files are not of these rows: rebuilt instead
         mirror.bm25, mirror.bm25_vocab = retriever, retriever.vocab_dict
         self.bm25_source = "disk"
 
@@ -492,10 +501,33 @@ class Index:
     def _invalidate_bm25(self) -> None:
         (self._bm25_dir / "row_ids.json").unlink(missing_ok=True)
 
-    def refresh(self) -> None:
-        """Reload the mirror from Chroma: for a long-running reader when another process has ingested."""
+    def refresh(self) -> bool:
+        """Reopen Chroma and reload the mirror, because another process has written to the store.
+
+        A Chroma client keeps the vector segment it loaded in memory: after another process adds rows,
+        reading them through the old client fails with "Error finding id". A new client reads the files
+        as they are now. Returns False, with the previous mirror still serving searches, when the reload
+        fails (the other process was mid-write, say): the caller tries again at its next request.
+        Chroma shares one client per path within a process, so this only sees other processes' writes
+        when this Index is the path's only one in the process (as in `minerlens serve` and the CLI).
+        """
         with self._lock:
-            self._mirror = self._load_mirror()
+            old = self._buffers, self._row_of
+            try:
+                self._client.close()  # the last reference: Chroma drops the path's cached system
+                self._client, self._collection = self._open()
+                self._mirror = self._load_mirror()
+            except Exception as exc:  # noqa: BLE001 - chromadb raises its own tree; any failure leaves the old view
+                self._buffers, self._row_of = old
+                log.warning("index reload failed, the previous view stays (%s: %s)", type(exc).__name__, str(exc)[:200])
+                return False
+        return True
+
+    def document_ids(self) -> set[str]:
+        """doc_sha256 of every document that has chunks in the index."""
+        mirror = self._mirror
+        by_code = {code: sha for sha, code in self._docs.code.items()}
+        return {by_code[int(c)] for c in np.unique(mirror.doc)} - {""}
 
     # -- mutation --------------------------------------------------------------------------
 

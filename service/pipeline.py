@@ -3,17 +3,41 @@
 Ingest is idempotent by content: a document's id is the sha256 of its bytes, so the same bytes
 twice change nothing and return before the embedding model is even loaded. Every file is handled
 on its own: a bad one is reported with a one-line reason and the batch goes on.
+
+Several processes share a data dir (`minerlens serve`, a CLI ingest, the watcher). Writes take a
+file lock in it, one writer at a time. Every write moves the database's store stamp, and a reader
+compares it once per search: when it moved, the index view is reloaded, so the API sees what any
+process ingested without a restart. A search never returns a chunk whose document has no
+documents row.
+
+Crash safety: the vectors are written first, then the documents row, the extraction rows and a
+"flags pending" mark in one transaction, then the flags, then the mark is cleared. Opening a data
+dir repairs what a killed writer left at any of those steps (`_reconcile_rows`, `_reconcile_vectors`):
+orphan vectors, extraction rows and originals are removed, pending flags are raised.
+
+Test hook: MINERLENS_TEST_KILL_AT=<step> (original | vectors | rows | flags) kills the process with
+SIGKILL right after that step of a write, as a power cut would (tests/service/test_crash.py). It is
+read once, at import, and unset in normal use.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import signal
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory file locks; one writing process per data dir there
+    fcntl = None  # type: ignore[assignment]
 
 from tqdm import tqdm
 
@@ -37,6 +61,13 @@ from service.ledger import Mention, build_ledger
 
 log = logging.getLogger("minerlens.pipeline")
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
+_KILL_AT = os.environ.get("MINERLENS_TEST_KILL_AT", "")  # the test hook (module docstring); read only here
+
+
+def _crash_point(step: str) -> None:
+    """The test hook: die here, without cleanup, when MINERLENS_TEST_KILL_AT names this step."""
+    if step == _KILL_AT:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -94,16 +125,21 @@ class Pipeline:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.resolved_database_url)
         self._index: Index | None = None
-        self._documents_seen = -1  # documents in the database when the index view was last in step
-        self._ingest_lock = threading.Lock()  # one document is written at a time; reads never wait for it
+        self._stamp_seen = -1  # the store stamp the index view is in step with
+        self._refresh_lock = threading.Lock()  # one reload at a time, and none twice for one stamp
+        self._ingest_lock = threading.RLock()  # one document is written at a time; reads never wait for it
+        self._lock_file = None  # the open write lock while this process holds it
         self.internal_errors = 0  # unexpected exceptions turned into one document's failure (logged with traceback)
+        self._reconcile_rows()
 
     @property
     def index(self) -> Index:
         # Loaded on first use: listing documents or re-ingesting unchanged bytes needs no model.
         if self._index is None:
-            self._documents_seen = self.db.count_documents()
-            self._index = Index(self.settings.data_dir, Embedder(self.settings), self.settings)
+            self._stamp_seen = self.db.stamp()  # read before loading: a write meanwhile reloads at the next search
+            index = Index(self.settings.data_dir, Embedder(self.settings), self.settings)
+            self._reconcile_vectors(index)
+            self._index = index
         return self._index
 
     @property
@@ -177,21 +213,31 @@ class Pipeline:
             budget.check()
             extraction = self._extract(doc)
             budget.check()
-        self._store_original(data, doc)
-        # Vectors and extraction first, the documents row last: that row marks a document as ingested,
-        # so a crash in between leaves a document the next run ingests again (ids are stable, rows replaced).
-        try:
-            self.index.add(chunks)
-            # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
-            self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed or doc.filing.period, extraction)
-            self.db.save_document(doc, chunks)
-        except BaseException:
-            # Searches and ledgers must not see a document that has no row: take its vectors and mentions back out.
-            self.index.delete_document(doc.sha256)
-            self.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, None, Extraction(file=doc.file))
-            raise
-        self._documents_seen += 1
-        flags = self.refresh_flags(doc.filing.ticker) if doc.filing.ticker else []
+        vectors = self.index.embed_chunks(chunks)  # the slow part, before the write lock: other writers need not wait for it
+        company = doc.filing.ticker
+        with self._writing():
+            index = self.index
+            self._in_step(index, strict=True)  # another process wrote since: write through a fresh Chroma client
+            self._store_original(data, doc)
+            _crash_point("original")
+            self._saw(self.db.bump_stamp())  # before the vectors change: readers elsewhere reload
+            # Vectors first; then the documents row, which marks the document as ingested, with its
+            # extraction rows and the flags mark in one transaction. A crash in between leaves orphan
+            # vectors that no search returns and the next start removes; re-ingesting writes them again.
+            try:
+                index.add(chunks, vectors)
+                _crash_point("vectors")
+                # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
+                stamp = self.db.save_document(doc, chunks, extraction=extraction, filed=doc.filing.filed or doc.filing.period)
+            except BaseException:
+                index.delete_document(doc.sha256)  # the transaction rolled back; the vectors go too
+                raise
+            self._saw(stamp)
+            _crash_point("rows")
+            flags = self.refresh_flags(company) if company else []
+            _crash_point("flags")
+            if company:
+                self.db.clear_flags_pending(company)
         return IngestResult(
             filename,
             "ingested",
@@ -205,6 +251,78 @@ class Pipeline:
             seconds=time.perf_counter() - started,
             notes=list(doc.notes),
         )
+
+    # -- writers, readers and crashes: one data dir, several processes -----------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time, across this process's threads and across processes: an advisory lock
+        on a file in the data dir, which the OS releases if its holder dies. Re-entrant per thread."""
+        with self._ingest_lock:
+            if self._lock_file is not None:  # this thread already holds it
+                yield
+                return
+            with open(self.settings.data_dir / "write.lock", "a+b") as lock_file:
+                if fcntl is not None:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX)
+                self._lock_file = lock_file
+                try:
+                    yield
+                finally:
+                    self._lock_file = None  # closing the file releases the lock
+
+    def _in_step(self, index: Index, *, strict: bool = False) -> None:
+        """Reload the index view if any process has written since it was loaded: one integer read.
+
+        When the reload fails the old view keeps serving (and is tried again next time); a writer
+        (`strict`) must not write through a stale Chroma client, so it fails instead."""
+        stamp = self.db.stamp()
+        if stamp <= self._stamp_seen:
+            return
+        with self._refresh_lock:
+            if stamp <= self._stamp_seen:  # another request reloaded meanwhile
+                return
+            if index.refresh():
+                self._stamp_seen = stamp
+            elif strict:
+                raise DocumentFailed("the index could not be reloaded after another process wrote to it; try again")
+
+    def _saw(self, stamp: int) -> None:
+        """This process moved the stamp: its own view is in step unless another process moved it first."""
+        with self._refresh_lock:
+            if stamp == self._stamp_seen + 1:
+                self._stamp_seen = stamp
+
+    def _reconcile_rows(self) -> None:
+        """At open: undo or finish what a writer killed mid-write left in the database (a few queries).
+
+        Extraction rows and kept originals of documents with no documents row go; companies whose
+        flags were pending get them raised (the flags of a kill after the documents row)."""
+        with self._writing():
+            rows = self.db.delete_orphan_extraction()
+            ok = self.db.ok_document_ids()
+            folder = self.settings.data_dir / "documents"
+            originals = [f for f in folder.iterdir() if f.name.endswith(".tmp") or f.name.split(".")[0] not in ok] if folder.is_dir() else []
+            for f in originals:
+                f.unlink(missing_ok=True)
+            pending = self.db.flags_pending()
+            for ticker in pending:
+                self.refresh_flags(ticker)
+                self.db.clear_flags_pending(ticker)
+        if rows or originals or pending:
+            log.warning("recovered an interrupted write: %d orphan extraction rows and %d originals removed, flags raised for %s",
+                        rows, len(originals), ", ".join(pending) or "no company")
+
+    def _reconcile_vectors(self, index: Index) -> None:
+        """When the index loads: remove vectors of documents with no documents row (a kill before it)."""
+        with self._writing():
+            self._in_step(index, strict=True)
+            orphans = index.document_ids() - self.db.ok_document_ids()
+            for sha256 in sorted(orphans):
+                index.delete_document(sha256)
+            if orphans:
+                self._saw(self.db.bump_stamp())  # other processes' views drop them too
+                log.warning("removed the vectors of %d documents that have no documents row", len(orphans))
 
     def _extract(self, doc: Document) -> Extraction:
         extraction = extract_document(doc)
@@ -234,12 +352,19 @@ class Pipeline:
 
     def search(self, query: str, k: int = 10, **filters: str | None):
         index = self.index
-        # Another process (the CLI, the watcher) may have ingested since this view was loaded.
-        documents = self.db.count_documents()
-        if documents != self._documents_seen:
-            index.refresh()
-            self._documents_seen = documents
-        return index.search(query, k=k, **filters)
+        self._in_step(index)  # another process (the CLI, the watcher) may have written since this view was loaded
+        found = index.search(query, k=k, **filters)
+        hits = self._stored(found)
+        if len(hits) < len(found):
+            # Chunks of a document the store does not hold were dropped (being written elsewhere,
+            # rolled back, left by a crash): look once more, deeper, so the caller still gets k.
+            hits = self._stored(index.search(query, k=2 * k, **filters))[:k]
+        return hits
+
+    def _stored(self, hits: list) -> list:
+        """Only hits whose document has a documents row: the index view may hold vectors it has not."""
+        stored = self.db.ok_document_ids({h.doc_sha256 for h in hits})
+        return [h for h in hits if h.doc_sha256 in stored]
 
     def debt_mentions(self, ticker: str) -> list[Mention]:
         rows = self.db.debt_mentions(ticker=ticker.upper())
