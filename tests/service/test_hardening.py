@@ -1,7 +1,7 @@
 """Issue #11: no file, budget, bad value or foreign web page can take minerlens down or write to it.
 
-Real parts throughout: real filings, the real model, Chroma and SQLite in a temporary data dir, a real
-`minerlens serve` subprocess for the event-loop test. Faults that no real file triggers (an extractor
+Real parts throughout: real filings, the real model, Chroma and SQLite in a temporary data dir, the API
+over real HTTP on 127.0.0.1 (a `minerlens serve` subprocess for the event-loop test). Faults that no real file triggers (an extractor
 bug) are injected at one named step, which is what a fault test is.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from service.api import create_app
 from service.config import Settings
 from service.market import load_market_inputs, market_inputs
 from service.pipeline import Pipeline
+from tests.http_server import free_port, serve_in_thread
 
 SMALL_8K = "CLSK_8-K_2024-05-09.htm"  # 43 KB inline-XBRL 8-K, cover TradingSymbol CLSK
 SMALL_6K = "FUFU_6-K_2024-08-20.htm"  # 14 KB
@@ -234,9 +234,12 @@ def test_cli_ingest_honours_ticker(tmp_path, filings_dir, monkeypatch, capsys):
 
 
 # -- item 6: tokens, origins, hosts, body limits ----------------------------------------------------
+# Over a real server on 127.0.0.1 (tests/http_server.py); a foreign Host or Origin is a header any
+# client can send. A non-loopback peer is the one thing loopback cannot produce: that test runs the
+# app in process with a fake peer address, and says so.
 
-def client(settings: Settings, peer: str = "127.0.0.1", host: str = "127.0.0.1:8000") -> TestClient:
-    return TestClient(create_app(settings), base_url=f"http://{host}", client=(peer, 50000), raise_server_exceptions=False)
+def served(settings: Settings):
+    return serve_in_thread(create_app(settings))
 
 
 SNAPSHOT = {"as_of": "2025-03-31", "btc_price_usd": 82548.91, "share_prices": {"RIOT": 7.12}, "hashprice": 46.2}
@@ -249,60 +252,64 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
 
 
 def test_writes_need_the_token_when_one_is_set(tmp_path):
-    c = client(Settings(data_dir=tmp_path, api_token=TOKEN))
-    assert_error(c.post("/market", json=SNAPSHOT), 401, "unauthorized")
-    assert_error(c.post("/market", json=SNAPSHOT, headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
-    assert_error(c.post("/documents", files={"file": ("a.txt", b"text", "text/plain")}), 401, "unauthorized")
-    ok = c.post("/market", json=SNAPSHOT, headers={"Authorization": f"Bearer {TOKEN}"})
-    assert ok.status_code == 200 and ok.json()["btc_price_usd"] == 82548.91
-    assert c.get("/healthz").json() == {"status": "ok", "documents": 0}  # reads stay open by default
+    with served(Settings(data_dir=tmp_path, api_token=TOKEN)) as c:
+        assert_error(c.post("/market", json=SNAPSHOT), 401, "unauthorized")
+        assert_error(c.post("/market", json=SNAPSHOT, headers={"Authorization": "Bearer wrong"}), 401, "unauthorized")
+        assert_error(c.post("/documents", files={"file": ("a.txt", b"text", "text/plain")}), 401, "unauthorized")
+        ok = c.post("/market", json=SNAPSHOT, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert ok.status_code == 200 and ok.json()["btc_price_usd"] == 82548.91
+        assert c.get("/healthz").json() == {"status": "ok", "documents": 0}  # reads stay open by default
 
 
 def test_reads_need_the_token_when_required(tmp_path):
-    c = client(Settings(data_dir=tmp_path, api_token=TOKEN, read_token_required=True))
-    assert_error(c.get("/documents"), 401, "unauthorized")
-    assert c.get("/documents", headers={"Authorization": f"Bearer {TOKEN}"}).json() == {"documents": []}
+    with served(Settings(data_dir=tmp_path, api_token=TOKEN, read_token_required=True)) as c:
+        assert_error(c.get("/documents"), 401, "unauthorized")
+        assert c.get("/documents", headers={"Authorization": f"Bearer {TOKEN}"}).json() == {"documents": []}
 
 
 def test_without_a_token_only_loopback_clients_write(tmp_path):
     settings = Settings(data_dir=tmp_path, allowed_hosts="*")
-    assert_error(client(settings, peer="10.1.2.3").post("/market", json=SNAPSHOT), 401, "unauthorized")
-    assert client(settings).post("/market", json=SNAPSHOT).status_code == 200
+    # In process, with a fake peer: this machine's traffic is loopback only, so no real remote client exists.
+    remote = TestClient(create_app(settings), client=("10.1.2.3", 50000), raise_server_exceptions=False)
+    assert_error(remote.post("/market", json=SNAPSHOT), 401, "unauthorized")
+    with served(settings) as c:
+        assert c.post("/market", json=SNAPSHOT).status_code == 200
 
 
 def test_cross_origin_writes_are_refused(tmp_path):
-    c = client(Settings(data_dir=tmp_path))
-    evil = c.post("/documents", files={"file": ("a.txt", b"Sample text.", "text/plain")}, headers={"Origin": "https://evil.example"})
-    assert_error(evil, 403, "forbidden")
-    assert_error(c.post("/market", json=SNAPSHOT, headers={"Sec-Fetch-Site": "cross-site"}), 403, "forbidden")
-    assert c.post("/market", json=SNAPSHOT, headers={"Origin": "http://127.0.0.1:8000", "Sec-Fetch-Site": "same-origin"}).status_code == 200
+    with served(Settings(data_dir=tmp_path)) as c:
+        evil = c.post("/documents", files={"file": ("a.txt", b"Sample text.", "text/plain")}, headers={"Origin": "https://evil.example"})
+        assert_error(evil, 403, "forbidden")
+        assert_error(c.post("/market", json=SNAPSHOT, headers={"Sec-Fetch-Site": "cross-site"}), 403, "forbidden")
+        own = {"Origin": str(c.base_url).rstrip("/"), "Sec-Fetch-Site": "same-origin"}
+        assert c.post("/market", json=SNAPSHOT, headers=own).status_code == 200
     assert load_market_inputs(Pipeline(Settings(data_dir=tmp_path)).db).as_of == "2025-03-31"
 
 
 def test_a_foreign_host_header_is_refused(tmp_path):
-    c = client(Settings(data_dir=tmp_path), host="attacker.example:8000")  # DNS rebinding
-    assert_error(c.get("/healthz"), 403, "forbidden")
-    assert client(Settings(data_dir=tmp_path), host="localhost:8000").get("/healthz").status_code == 200
+    with served(Settings(data_dir=tmp_path)) as c:
+        assert_error(c.get("/healthz", headers={"Host": "attacker.example:8000"}), 403, "forbidden")  # DNS rebinding
+        assert c.get("/healthz", headers={"Host": "localhost:8000"}).status_code == 200
 
 
 def test_bodies_are_limited_before_they_are_read(tmp_path):
-    c = client(Settings(data_dir=tmp_path))
-    started = time.perf_counter()
-    huge = c.post("/ask", content=b"{" + b" " * (100 * 1024 * 1024), headers={"Content-Type": "application/json"})
-    assert_error(huge, 413, "too_large")
+    with served(Settings(data_dir=tmp_path)) as c:
+        started = time.perf_counter()
+        huge = c.post("/ask", content=b"{" + b" " * (100 * 1024 * 1024), headers={"Content-Type": "application/json"})
+        assert_error(huge, 413, "too_large")
 
-    def chunked():  # no Content-Length: cut off while streaming
-        for _ in range(64):
-            yield b" " * (1024 * 1024)
+        def chunked():  # no Content-Length: cut off while streaming
+            for _ in range(64):
+                yield b" " * (1024 * 1024)
 
-    assert_error(c.post("/ask", content=chunked(), headers={"Content-Type": "application/json"}), 413, "too_large")
-    assert time.perf_counter() - started < 10
+        assert_error(c.post("/ask", content=chunked(), headers={"Content-Type": "application/json"}), 413, "too_large")
+        assert time.perf_counter() - started < 10
 
 
 def test_bad_dates_in_queries_are_refused(tmp_path):
-    c = client(Settings(data_dir=tmp_path))
-    assert_error(c.get("/flags", params={"since": "2025-13-45"}), 400, "bad_input")
-    assert_error(c.get("/search", params={"q": "convertible notes", "date_from": "2025-99-99"}), 400, "bad_input")
+    with served(Settings(data_dir=tmp_path)) as c:
+        assert_error(c.get("/flags", params={"since": "2025-13-45"}), 400, "bad_input")
+        assert_error(c.get("/search", params={"q": "convertible notes", "date_from": "2025-99-99"}), 400, "bad_input")
 
 
 def test_serve_refuses_a_public_bind_without_a_token(monkeypatch, capsys):
@@ -312,12 +319,6 @@ def test_serve_refuses_a_public_bind_without_a_token(monkeypatch, capsys):
 
 
 # -- item 2: work off the event loop ----------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_reads_stay_fast_while_a_big_filing_uploads(tmp_path, filings_dir):
     env = {**__import__("os").environ, "MINERLENS_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
