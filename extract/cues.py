@@ -66,3 +66,17 @@ def term_of_header(text: str) -> str | None:
         if pattern.search(text):
             return name
     return None
+
+# Digital assets other than dollar stablecoins. A loan stated in their units ("a loan request for
+# 75,000 Solana", "borrowed 1,200 BTC") is a loan of that asset: its kind is "other" and its dollar
+# principal is whatever the document separately says (the labels' convention, ../shared/filings/README.md).
+NON_DOLLAR_TOKENS = (
+    r"bitcoins?", r"BTC", r"ether(?:eum)?", r"ETH", r"solana", r"SOL", r"doge(?:coin)?", r"litecoin", r"LTC", r"XRP",
+    r"BNB", r"TRX",
+)  # fmt: skip
+_TOKEN_UNITS = r"\d[\d,]*(?:\.\d+)?\s*(?:(?:thousand|million)\s+)?(?:" + "|".join(NON_DOLLAR_TOKENS) + r")(?![\w-])"
+# "a loan (request) of/for 75,000 Solana", "borrowed 1,200 BTC", "borrowing of 10,000 ETH": one clause, no money between.
+LOAN_IN_TOKENS_RE = re.compile(
+    r"\b(?:loans?|borrow(?:ed|ing|ings)?)\b(?:\s+(?:request|requests|advance|amount))?\s+(?:(?:of|for)\s+)?(?:an?\s+)?(?:aggregate\s+)?" + _TOKEN_UNITS,
+    re.I,
+)

@@ -24,7 +24,7 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
-from extract.cues import COLLATERAL_RE, ISSUE_EVENTS, RANKING
+from extract.cues import COLLATERAL_RE, ISSUE_EVENTS, LOAN_IN_TOKENS_RE, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.identity import distinctive_words
@@ -878,6 +878,11 @@ class _Reader:
 
     def _terms(self, s: Sentence, part: Part, text: str, target: _Instrument, mentions: list) -> None:
         ev = lambda name: self._ev(s, part, name)  # noqa: E731
+        if target.kind == "credit_facility" and not re.search(r"revolving|line\s+of\s+credit", target.name, re.I) \
+                and LOAN_IN_TOKENS_RE.search(text):
+            # A loan agreement under which a digital asset is lent: the debt is a loan of that asset,
+            # not a dollar credit line (its dollar principal is only what the document says it is).
+            target.kind = "other"
         # Coupon: fixed rates; floating rates go to rate_text instead.
         floating = parse_rate_text(text)
         if floating and re.search(r"interest|rate", text, re.I):

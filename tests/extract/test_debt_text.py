@@ -362,3 +362,22 @@ def test_a_loan_the_agreement_says_another_party_borrows_is_not_the_filers_debt(
     “Seller Note”)", and the agreement names the Buyer ("Thomas C. Heise (as Buyer)"): a note the filer
     holds, not one it owes."""
     assert debt_from_text(filing("FGNX_8-K_2025-10-28.txt")) == []
+
+
+def test_a_loan_of_a_digital_asset_under_a_master_loan_agreement_is_no_dollar_facility(filing) -> None:
+    # DFDV: "a master loan agreement with BitGo ... a loan request for 75,000 Solana at a loan fee amount of 12.5% per annum"
+    loan = _one(extract_debt(filing("DFDV_424B3_2025-11-03.txt")), coupon_pct=12.5)
+    assert (loan.kind, loan.principal_usd, loan.maturity_date) == ("other", None, "2025-11-25")
+
+
+@pytest.mark.parametrize("borrowing, kind", [
+    ("The Company borrowed 1,200 BTC under the agreement at a loan fee of 6.0% per annum.", "other"),
+    ("Each loan under the agreement bears a loan fee of 6.0% per annum.", "credit_facility"),
+])
+def test_only_a_borrowing_stated_in_tokens_makes_a_loan_agreement_a_token_loan(borrowing, kind) -> None:
+    from ingest.parse import parse_bytes
+
+    text = ("Sample written by the minerlens team for a test. On March 3, 2025, the Company entered into a master loan "
+            f"agreement with a digital asset lender. {borrowing}\n")
+    found = extract_debt(parse_bytes(text.encode(), "EXMP_8-K_2025-03-03.txt"))
+    assert (_one(found).kind, _one(found).coupon_pct) == (kind, 6.0)
