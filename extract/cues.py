@@ -80,3 +80,7 @@ LOAN_IN_TOKENS_RE = re.compile(
     r"\b(?:loans?|borrow(?:ed|ing|ings)?)\b(?:\s+(?:request|requests|advance|amount))?\s+(?:(?:of|for)\s+)?(?:an?\s+)?(?:aggregate\s+)?" + _TOKEN_UNITS,
     re.I,
 )
+
+# An amount stated as a ceiling ("agreed to lend us up to $3,000,000", "borrowings of up to $35,000") is
+# a commitment: what may be borrowed, never what is owed. Matched against the words just before it.
+COMMITMENT_BEFORE_RE = re.compile(r"\bup\s+to\s+(?:an?\s+)?(?:aggregate\s+(?:principal\s+amount\s+)?(?:of\s+)?)?(?:US)?\$?\s*$", re.I)

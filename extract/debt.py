@@ -8,6 +8,8 @@ warning rather than silently resolved.
 
 from __future__ import annotations
 
+import re
+
 from extract import identity
 from extract.debt_text import debt_from_text
 from extract.evidence import check_consistency, verify
@@ -74,7 +76,17 @@ def _absorb(keep: DebtInstrument, other: DebtInstrument) -> DebtInstrument:
             warnings.append(f"outstanding {mine!r} was the carrying amount; the text states {theirs!r}")
         elif mine != theirs:
             warnings.append(f"sources disagree on {name}: {mine!r} (kept) vs {theirs!r}")
+    if _defines_its_name(other) and not _defines_its_name(keep):
+        # "a promissory note (the “Sponsor Note”)": the name the document defines for this one
+        # instrument beats a tagged member's label, which often names a category ("Related Party Loans").
+        updates["name"] = other.name
     updates["evidence"] = keep.evidence + other.evidence
     updates["warnings"] = warnings
     updates["mention_only"] = keep.mention_only and other.mention_only
     return keep.model_copy(update=updates)
+
+
+def _defines_its_name(inst: DebtInstrument) -> bool:
+    """The document gives the instrument's name as a quoted defined term."""
+    quoted = re.compile(rf"[“\"]{re.escape(inst.name)}[”\"]")
+    return any(e.field == "name" and quoted.search(e.quote) for e in inst.evidence)

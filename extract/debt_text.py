@@ -24,7 +24,7 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
-from extract.cues import COLLATERAL_RE, ISSUE_EVENTS, LOAN_IN_TOKENS_RE, RANKING
+from extract.cues import COLLATERAL_RE, COMMITMENT_BEFORE_RE, ISSUE_EVENTS, LOAN_IN_TOKENS_RE, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.identity import distinctive_words
@@ -718,7 +718,7 @@ class _Reader:
                     # term loan's principal is what was lent, not the commitment it was lent under.
                     target.values.pop("principal_usd", None)
                     target.commitment_only = False
-                if "principal_usd" not in target.values and re.search(r"\bup\s+to\s*$", before, re.I):
+                if "principal_usd" not in target.values and COMMITMENT_BEFORE_RE.search(before):
                     target.commitment_only = True
                 target.set("principal_usd", value, ev("principal_usd"))
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from extract import identity
+from extract.cues import COMMITMENT_BEFORE_RE
 from extract.normalize import parse_month_year
 from extract.records import DebtInstrument, DebtKind, Evidence
 from ingest.types import Document, Part, XbrlFact
@@ -184,6 +185,13 @@ def _num(lf: _Located | None) -> float | None:
     return float(lf.fact.value)
 
 
+def _stated_as_ceiling(lf: _Located, anchor: str | None) -> bool:
+    """The fact is displayed as an "up to" amount: what may be borrowed, not what is owed."""
+    quote, shown = quote_fact(lf.part, lf.fact, anchor), (lf.fact.text or "").strip()
+    at = quote.find(shown) if shown else -1
+    return at >= 0 and COMMITMENT_BEFORE_RE.search(quote[:at]) is not None
+
+
 def _evidence(doc: Document, lf: _Located, field_name: str, anchor: str | None) -> Evidence:
     return Evidence(field=field_name, document=doc.file,
                     locator=f"xbrl {lf.fact.fact_id or lf.fact.context_id} {lf.fact.concept}",
@@ -281,8 +289,9 @@ def _build(doc: Document, member: _Member, period: str) -> DebtInstrument:
     capacity = pick(CAPACITY)
     convertible = kind_of(label, capacity is not None) == "convertible"
     face = next((lf for lf in (pick((n,)) for n in FACE) if _num(lf) and _num(lf) != 1000), None)
-    if face is not None and face.fact.period_end == period and not convertible:
-        # A loan's "face amount" at the balance-sheet date is what is still owed, not what was lent.
+    if face is not None and face.fact.period_end == period and not convertible and not _stated_as_ceiling(face, anchor):
+        # A loan's "face amount" at the balance-sheet date is what is still owed, not what was lent;
+        # unless the words show it as a ceiling ("agreed to lend us up to $3,000,000"): a commitment.
         take("outstanding_usd", face, _num(face))
     else:
         take("principal_usd", face, _num(face))

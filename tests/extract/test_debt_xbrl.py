@@ -156,3 +156,12 @@ def test_comparative_period_values_are_never_taken():
 
 def test_no_facts_no_instruments():
     assert debt_from_filing_notes(_synthetic([], form="8-K")) == []
+
+
+def test_a_face_amount_shown_as_up_to_is_a_commitment_not_a_balance(filings):
+    # CEPO tags "the Sponsor has agreed to lend us up to $3,000,000" as DebtInstrumentFaceAmount
+    # at the balance-sheet date; no such sum is owed ("the Company had no borrowings").
+    doc = parse_path(filings / "CEPO_10-Q_2025-08-14.txt")
+    loans = {i.xbrl_member: i for i in debt_from_filing_notes(doc)}["cepo:RelatedPartyLoansMember"]
+    assert (loans.principal_usd, loans.outstanding_usd) == (3_000_000, None)
+    assert any("agreed to lend us up to $3,000,000" in e.quote for e in loans.evidence if e.field == "principal_usd")
