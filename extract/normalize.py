@@ -80,6 +80,11 @@ def _to_float(number: str) -> float:
     return float(number.replace(",", ""))
 
 
+def _spelled_in_full(number: str) -> bool:
+    """A whole number in digit groups of a million or more ("41,950,000"): nothing left to multiply."""
+    return "." not in number and number.count(",") >= 2
+
+
 def _multiplier(word: str | None) -> float:
     if not word:
         return 1.0
@@ -126,6 +131,10 @@ def find_money(text: str, scale: float = 1) -> list[tuple[float, tuple[int, int]
         mult = match["mult"]
         # A single-letter "m"/"b"/"k" must hug the number ("$59M", "$1.2bn"), not be a word start.
         if mult and len(mult) == 1 and match.start("mult") != match.end("num"):
+            mult = None
+        if mult and _spelled_in_full(match["num"]):
+            # "$41,950,000 million": every digit of the amount is written out, the word repeats it.
+            # Multiplied it would exceed the world's debt; read as written, it is the amount meant.
             mult = None
         value *= _multiplier(mult) if mult else scale
         after = text[match.end() : match.end() + 1]

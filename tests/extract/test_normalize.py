@@ -205,3 +205,10 @@ def test_parse_number() -> None:
     assert parse_number("1,000") == 1000
     assert parse_number("(3)") == -3
     assert parse_number("52.1832 shares") is None
+
+
+def test_an_amount_written_in_full_is_not_multiplied_by_a_repeated_word() -> None:
+    # DFDV_S-1_2025-12-18.txt: "issued to the Investors $41,950,000 million in aggregate principal amount of convertible notes"
+    assert find_money("issued to the Investors $41,950,000 million in aggregate principal") == [(41_950_000.0, (24, 35))]
+    # A number short of a million keeps its word: "$1,000 million" is a billion.
+    assert find_money("$1,000 million of notes") == [(1_000_000_000.0, (0, 14))]
