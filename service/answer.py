@@ -30,7 +30,7 @@ from ingest.reading import split_sentences
 from service.contracts import counterparty_key
 from service.ledger import distinctive_words
 from ingest.companies import Directory
-from service.question import Question, company_words, content_terms, understand
+from service.question import INSTRUCTION, Question, company_words, content_terms, understand
 from service.asked import asked
 from service.numbers import percent, stated, usd
 from service.screen import outstanding_instruments
@@ -514,6 +514,8 @@ class Answerer:
                     continue
                 if lists_instruments(sentence):
                     continue  # "an indenture, credit agreement, loan agreement, ... note": a definition, no instrument
+                if INSTRUCTION.search(sentence):
+                    continue  # a sentence telling its reader to ignore instructions is an injection, never evidence
                 has_number = bool(re.search(r"\d", sentence))
                 # "the 2031 notes": a passage about another year's notes answers another question.
                 year_bonus = 0.15 if q.instrument.maturity_year and str(q.instrument.maturity_year) in hit.text else 0.0
