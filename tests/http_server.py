@@ -38,3 +38,35 @@ def serve_in_thread(app, timeout: float = 60.0) -> Iterator[httpx.Client]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def serve_subprocess(env: dict[str, str], timeout: float = 180.0, client_timeout: float = 120.0) -> Iterator[httpx.Client]:
+    """`minerlens serve` as a user runs it: a subprocess on a free 127.0.0.1 port, with `env`.
+
+    Yields an httpx client once /healthz answers; the server is stopped on exit."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()[-2000:])
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"minerlens serve on {base} did not answer /healthz in {timeout:.0f} s")
+            time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=client_timeout) as client:
+            yield client
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
+
+from tests.http_server import serve_subprocess
 
 MARA_QUESTION = "What is the initial conversion rate of MARA's 0.00% convertible senior notes due 2031?"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def api(ingested, cli_env):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-2000:])
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with serve_subprocess(cli_env, timeout=120) as client:
         yield client
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def assert_json_error(response: httpx.Response, status: int, code: str) -> None:

@@ -11,13 +11,12 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.http_server import free_port
+from tests.http_server import serve_subprocess
 
 FIRST = "MARA_8-K_2024-12-04.htm"  # 0.00% convertible senior notes due 2031
 SECOND = "MARA_8-K_2024-11-21.htm"  # 0.00% convertible senior notes due 2030
@@ -38,23 +37,8 @@ def data_env(tmp_path, filings_dir) -> dict[str, str]:
 
 @pytest.fixture()
 def served(data_env):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=data_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode()[-2000:])
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.3)
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with serve_subprocess(data_env) as client:
         yield client
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def documents_found(client: httpx.Client, query: str) -> set[str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -32,7 +30,7 @@ from service.api import create_app
 from service.config import Settings
 from service.market import load_market_inputs, market_inputs
 from service.pipeline import Pipeline
-from tests.http_server import free_port, serve_in_thread
+from tests.http_server import serve_in_thread, serve_subprocess
 
 SMALL_8K = "CLSK_8-K_2024-05-09.htm"  # 43 KB inline-XBRL 8-K, cover TradingSymbol CLSK
 SMALL_6K = "FUFU_6-K_2024-08-20.htm"  # 14 KB
@@ -352,41 +350,26 @@ def test_serve_refuses_a_public_bind_without_a_token(monkeypatch, capsys):
 
 def test_reads_stay_fast_while_a_big_filing_uploads(tmp_path, filings_dir):
     env = {**__import__("os").environ, "MINERLENS_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        with httpx.Client(base_url=base, timeout=300) as c:
-            small = c.post("/documents", files={"file": (SMALL_8K, (filings_dir / SMALL_8K).read_bytes())})
-            assert small.status_code == 201, small.text
-            c.get("/search", params={"q": "CleanSpark credit facility"})  # first query: the keyword index
-            big = (filings_dir / BIG_10K).read_bytes()
-            upload: dict = {}
-            thread = threading.Thread(target=lambda: upload.setdefault("r", c.post("/documents", files={"file": (BIG_10K, big)})))
-            thread.start()
-            time.sleep(1.0)  # the upload is now being parsed
-            waits = []
-            while thread.is_alive() and len(waits) < 40:
-                for path, params in (("/healthz", None), ("/search", {"q": "CleanSpark credit facility", "k": 3})):
-                    t = time.perf_counter()
-                    r = c.get(path, params=params, timeout=30)
-                    waits.append(time.perf_counter() - t)
-                    assert r.status_code == 200
-                time.sleep(0.2)
-            thread.join()
-        assert upload["r"].status_code == 201, upload["r"].text
-        assert upload["r"].json()["ticker"] == "BTBT"
-        assert len(waits) >= 4  # the reads really overlapped the upload
-        assert max(waits) < 1.0, waits
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with serve_subprocess(env, timeout=120, client_timeout=300) as c:
+        small = c.post("/documents", files={"file": (SMALL_8K, (filings_dir / SMALL_8K).read_bytes())})
+        assert small.status_code == 201, small.text
+        c.get("/search", params={"q": "CleanSpark credit facility"})  # first query: the keyword index
+        big = (filings_dir / BIG_10K).read_bytes()
+        upload: dict = {}
+        thread = threading.Thread(target=lambda: upload.setdefault("r", c.post("/documents", files={"file": (BIG_10K, big)})))
+        thread.start()
+        time.sleep(1.0)  # the upload is now being parsed
+        waits = []
+        while thread.is_alive() and len(waits) < 40:
+            for path, params in (("/healthz", None), ("/search", {"q": "CleanSpark credit facility", "k": 3})):
+                t = time.perf_counter()
+                r = c.get(path, params=params, timeout=30)
+                waits.append(time.perf_counter() - t)
+                assert r.status_code == 200
+            time.sleep(0.2)
+        thread.join()
+    assert upload["r"].status_code == 201, upload["r"].text
+    assert upload["r"].json()["ticker"] == "BTBT"
+    assert len(waits) >= 4  # the reads really overlapped the upload
+    assert max(waits) < 1.0, waits
+
