@@ -12,6 +12,7 @@ instrument the sentence is about. Every value carries the sentence that states i
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
@@ -75,6 +76,8 @@ _SIZED_OFFERING = re.compile(
     r"(?P<body>convertible\s+(?:senior\s+)?(?:notes\s+)?(?:offering|transaction))",
     re.IGNORECASE,
 )
+# "$41,950,000 in aggregate principal amount of": a size that introduces the notes named right after it.
+_SIZED_PRINCIPAL_OF = re.compile(r"\$\s?\d[\d,.]*(?:\s+(?:million|billion))?\s+(?:in\s+)?(?:aggregate\s+)?principal\s+amount\s+of\s+$", re.I)
 _GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|master\s+loan|note|credit\s+facility)\b", re.IGNORECASE)
 # The filer is the lender, not the borrower: not its debt.
 _LENDER = re.compile(
@@ -221,6 +224,7 @@ class _Instrument:
     from_table: bool = False  # first named by a table row, not by prose
     year_term: bool = False  # named only as "the November 2029 notes"
     commitment_only: bool = False  # its principal so far is an "up to" commitment
+    introduced: bool = False  # introduced by size and defined term, without a name of its own
 
     def set(self, name: str, value: object, ev: Evidence) -> None:
         """First statement wins: cover pages and opening paragraphs state the terms first."""
@@ -273,6 +277,9 @@ class _Reader:
             year = int(m["year"]) if m["year"] else None
             body = m["body"]
             if year is None and not (coupon_text and re.match(r"\d", coupon_text)):
+                introduced = self._introduced_notes(s, part, m)
+                if introduced is not None:
+                    found.append((m.start(), m.end(), introduced))
                 continue  # "the notes": a reference, not a name
             if not re.search(r"convertible|senior|secured|exchangeable", body, re.I) and year is None:
                 continue
@@ -404,6 +411,30 @@ class _Reader:
             found.append((m.start(), m.end(), inst))
         found.sort(key=lambda f: f[0])
         return found
+
+    def _introduced_notes(self, s: Sentence, part: Part, m: re.Match) -> _Instrument | None:
+        """Notes introduced by their size and a defined term but no name: "issued to the Investors
+        $41,950,000 in aggregate principal amount of convertible notes (the “Notes”)". They are the
+        one set of such notes already read when nothing sets them apart; notes whose issue the
+        sentence dates more than a month away from that set's issue date are another set."""
+        text = s.text
+        if not _SIZED_PRINCIPAL_OF.search(text[: m.start()]) or not _DEFINED_TERM.match(text[m.end() :]):
+            return None
+        kind = _note_kind(m["body"])
+        dates = [d for d, _ in find_dates(text)]
+        candidates = [i for i in self.instruments if i.kind == kind and not i.year_term]
+        if len(candidates) == 1:
+            issued = candidates[0].values.get("issue_date")
+            if not dates or not isinstance(issued, str) or abs((datetime.date.fromisoformat(dates[0]) - datetime.date.fromisoformat(issued)).days) <= 31:
+                inst = candidates[0]
+                self._alias(text, m.end(), inst, s.start)
+                return inst
+        name = " ".join(m["body"].split())
+        inst = _Instrument(name=name[0].upper() + name[1:], kind=kind, coupon=None, year=None, introduced=True)
+        self.instruments.append(inst)
+        inst.name_ev = self._ev(s, part, "name")
+        self._alias(text, m.end(), inst, s.start)
+        return inst
 
     def _not_borrowed(self, s: Sentence, part: Part) -> bool:
         """The sentence's loan is not the filer's debt: the filer lends, or another party borrows."""
@@ -800,6 +831,9 @@ class _Reader:
         if inst is None and nouns and not _distinct_words(name):
             # "Note Payable" over the paragraph of "a $5.7 million note payable" named earlier: that loan.
             same = [i for i in self.instruments if i.kind != "convertible" and re.search(rf"\b{re.escape(nouns[0])}\b", i.name, re.I)]
+            if re.match(r"convertible", nouns[0], re.I):
+                # "Convertible Note" over the paragraphs of notes introduced only by size and term: those notes.
+                same = [i for i in self.instruments if i.kind == "convertible" and i.introduced]
             inst = same[0] if len(same) == 1 else None
         if inst is None:
             inst = _Instrument(name=name, kind=kind, coupon=None, year=None)
@@ -860,7 +894,8 @@ class _Reader:
 
     @staticmethod
     def _states_principal(before: str, after: str, target: _Instrument) -> bool:
-        if re.match(r"\s*(?:in\s+)?(?:aggregate\s+)?(?:original\s+)?principal\s+(?:amount\b|of\b)", after, re.I):
+        # "(million )?": a scale word left after an amount already written in full ("$41,950,000 million").
+        if re.match(r"\s*(?:(?:million|billion)\s+)?(?:in\s+)?(?:aggregate\s+)?(?:original\s+)?principal\s+(?:amount\b|of\b)", after, re.I):
             return True
         if re.search(r"(?:aggregate\s+)?principal\s+amount\s+(?:of\s+)?(?:[^$.;]{0,50}?\b(?:was|is|of|totaling|totalling)\s+)?(?:up\s+to\s+)?$", before, re.I):
             return True
@@ -935,8 +970,7 @@ class _Reader:
         if m and not dates[0][1][0] <= m.end() + 2:
             m = None
         if m and target.kind == "convertible" and re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreements?|letters?)\b", text[:400], re.I) \
-                and not re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:indenture|purchase\s+agreement)", text[:400], re.I) \
-                and not re.search(rf"(?<!to be )(?<!will be )\b{ISSUE_EVENTS}\b", text[:400], re.I):
+                and not re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}indenture", text[:400], re.I):
             return  # notes agreed to be bought are not issued yet: a subscription agreement's date is not the issue date
         if m and dates[0][1][0] <= m.end() + 2 and re.search(
             r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",
