@@ -66,7 +66,7 @@ class RateLimited(UpstreamError):
 
 
 class OverBudget(BadInput):
-    """A document would cost more than the per-document budget (parse time, tables, chunks)."""
+    """A document would cost more than the per-document budget (parse time, tables, chunks, memory)."""
 
     code = "over_budget"
     hint = "Raise the MINERLENS_MAX_DOC_* budget settings, or split the file."

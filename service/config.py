@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     max_doc_seconds: float = Field(120.0, gt=0, description="Most seconds one document may take to parse, chunk and extract.")
     max_doc_tables: int = Field(5000, gt=0, description="Most data tables one document may hold (a 10-K has a few hundred).")
     max_doc_chunks: int = Field(20000, gt=0, description="Most chunks one document may become (a 10-K is about 2,000).")
+    max_doc_memory_mb: float = Field(
+        3072.0, gt=0, description="Most MB the process's resident memory may grow while one document is parsed, chunked, "
+        "extracted and embedded (a 2.5 MB 10-K takes a few hundred).")
     # Access (service/api.py): writes need the token when one is set; without one, only loopback clients may write.
     api_token: str | None = Field(None, description="Bearer token for write endpoints (and reads with read_token_required).")
     read_token_required: bool = Field(False, description="Also require the token on read endpoints (MINERLENS_READ_TOKEN_REQUIRED=1).")

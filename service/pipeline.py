@@ -142,6 +142,11 @@ class Pipeline:
             self._index = index
         return self._index
 
+    def _load_model(self) -> None:
+        """Open the index and load the embedding model now (once per process; later calls hit the query
+        cache): the first document's memory budget must not pay the ~450 MB those take."""
+        self.index.embedder.embed_query("load the model")
+
     @property
     def max_bytes(self) -> int:
         return int(self.settings.max_upload_mb * 1024 * 1024)
@@ -196,24 +201,30 @@ class Pipeline:
             return IngestResult(filename, "unchanged", sha256, known["ticker"], known["form"], seconds=time.perf_counter() - started)
 
         settings = self.settings
-        # The budget covers everything before the vectors; the chunk budget then bounds embedding.
-        with budget.deadline(settings.max_doc_seconds, filename[:200]):
-            doc = parse_bytes(data, filename, ticker=ticker, max_bytes=self.max_bytes)
-            tables = sum(len(p.tables) for p in doc.parts)
-            if tables > settings.max_doc_tables:
-                raise OverBudget(f"{doc.file}: {tables:,} tables, over the budget of {settings.max_doc_tables:,} per document")
-            chunks = chunk_document(
-                doc,
-                self.index.embedder.count_tokens,
-                max_tokens=settings.chunk_tokens,
-                overlap_tokens=settings.chunk_overlap_tokens,
-            )
-            if len(chunks) > settings.max_doc_chunks:
-                raise OverBudget(f"{doc.file}: {len(chunks):,} chunks, over the budget of {settings.max_doc_chunks:,} per document")
-            budget.check()
-            extraction = self._extract(doc)
-            budget.check()
-        vectors = self.index.embed_chunks(chunks)  # the slow part, before the write lock: other writers need not wait for it
+        self._load_model()  # before the memory baseline: loading is the process's cost, not this document's
+        # The time budget covers everything before the vectors; the chunk budget then bounds embedding.
+        # The memory budget covers embedding too. A document over either raises OverBudget, whose
+        # traceback holds the only references to what it allocated: they go when the caller handles it.
+        with budget.memory(settings.max_doc_memory_mb, filename[:200]):
+            with budget.deadline(settings.max_doc_seconds, filename[:200]):
+                doc = parse_bytes(data, filename, ticker=ticker, max_bytes=self.max_bytes)
+                budget.check()  # the parsed text and tables are now in memory
+                tables = sum(len(p.tables) for p in doc.parts)
+                if tables > settings.max_doc_tables:
+                    raise OverBudget(f"{doc.file}: {tables:,} tables, over the budget of {settings.max_doc_tables:,} per document")
+                chunks = chunk_document(
+                    doc,
+                    self.index.embedder.count_tokens,
+                    max_tokens=settings.chunk_tokens,
+                    overlap_tokens=settings.chunk_overlap_tokens,
+                )
+                if len(chunks) > settings.max_doc_chunks:
+                    raise OverBudget(f"{doc.file}: {len(chunks):,} chunks, over the budget of {settings.max_doc_chunks:,} per document")
+                budget.check()
+                extraction = self._extract(doc)
+                budget.check()
+            vectors = self.index.embed_chunks(chunks)  # the slow part, before the write lock: other writers need not wait for it
+            budget.check()  # memory only, now: the vectors, and what the model kept of its activations
         company = doc.filing.ticker
         with self._writing():
             index = self.index
