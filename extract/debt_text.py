@@ -76,6 +76,8 @@ _SIZED_OFFERING = re.compile(
     r"(?P<body>convertible\s+(?:senior\s+)?(?:notes\s+)?(?:offering|transaction))",
     re.IGNORECASE,
 )
+# A glossary entry's lead: "“Parent Convertible Notes” means the " before the instrument's name.
+_GLOSSARY_LEAD = re.compile(r"[“\"]\s*(?P<term>[^”\"]{2,80}?)\s*[”\"]\s+(?:means|shall\s+mean|refers\s+to)\s+(?:the\s+|our\s+|its\s+)?$", re.I)
 # "$41,950,000 in aggregate principal amount of": a size that introduces the notes named right after it.
 _SIZED_PRINCIPAL_OF = re.compile(r"\$\s?\d[\d,.]*(?:\s+(?:million|billion))?\s+(?:in\s+)?(?:aggregate\s+)?principal\s+amount\s+of\s+$", re.I)
 _GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|master\s+loan|note|credit\s+facility)\b", re.IGNORECASE)
@@ -225,6 +227,7 @@ class _Instrument:
     year_term: bool = False  # named only as "the November 2029 notes"
     commitment_only: bool = False  # its principal so far is an "up to" commitment
     introduced: bool = False  # introduced by size and defined term, without a name of its own
+    terms: set[str] = field(default_factory=set)  # terms the document defines for it, as written
 
     def set(self, name: str, value: object, ev: Evidence) -> None:
         """First statement wins: cover pages and opening paragraphs state the terms first."""
@@ -296,6 +299,10 @@ class _Reader:
                 # "convertible senior secured notes": any naming that says so states the security.
                 inst.set("secured", said.group(1) is None, self._ev(s, part, "secured"))
             self._alias(text, m.end(), inst, s.start)
+            glossary = _GLOSSARY_LEAD.search(text[: m.start()])
+            if glossary:
+                # "“Parent Convertible Notes” means the 0.00% Convertible Senior Secured Notes due May 29, 2028"
+                self._define(glossary["term"], inst)
             found.append((m.start(), m.end(), inst))
         for m in _SIZED_OFFERING.finditer(text):
             if any(s0 <= m.start("body") < e0 for s0, e0, _ in found):
@@ -500,10 +507,16 @@ class _Reader:
             if term.lower() in {"notes", "the notes", "new notes"}:
                 self.generic_owner = inst
             elif term.lower() not in {"offering", "indenture"}:
-                self.aliases[term.lower()] = inst
+                self._define(term, inst)
                 year = re.search(r"\b(20\d{2})\b", term)
                 if year and inst.year is None:
                     inst.year = int(year.group(1))
+
+    def _define(self, term: str, inst: _Instrument) -> None:
+        """`term` is the document's name for `inst` from here on."""
+        term = " ".join(term.split())
+        self.aliases[term.lower()] = inst
+        inst.terms.add(term)
 
     def _paragraph(self, s: Sentence, part: Part) -> str:
         return part.text[s.start : s.end + 600]
@@ -1049,6 +1062,7 @@ def _finish(inst: _Instrument, doc: Document) -> DebtInstrument | None:
         name=inst.name,
         kind=inst.kind,
         mention_only=mention_only,
+        aliases=sorted(inst.terms),
         evidence=evidence,
         **values,
     )

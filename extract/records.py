@@ -42,6 +42,7 @@ class DebtInstrument(BaseModel):
     secured: bool | None = Field(None, description="True if secured by collateral, False if stated unsecured.")
     xbrl_member: str | None = Field(None, description="The XBRL member on a debt axis identifying this instrument, if any.")
     mention_only: bool = Field(False, description="Only mentioned in passing (e.g. older notes being repurchased).")
+    aliases: list[str] = Field(default_factory=list, description="Terms the document defines for it, e.g. '2030 Notes', 'Parent Convertible Notes'.")
     evidence: list[Evidence] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, description="Consistency checks that failed; values are kept, not fixed.")
 

@@ -31,7 +31,7 @@ from service.contracts import counterparty_key
 from service.ledger import distinctive_words
 from ingest.companies import Directory
 from service.question import INSTRUCTION, Question, company_words, content_terms, understand
-from service.asked import asked
+from service.asked import asked, defined_dates
 from service.numbers import percent, stated, usd
 from service.screen import outstanding_instruments
 
@@ -230,7 +230,11 @@ class Answerer:
         states a balance (not only a commitment, "up to $3,000,000") at the date asked."""
         need = asked(q, self._name_words(q))
         names = [p for d, p in need.instrument if d.startswith("“")]
-        named = " ".join([inst["name"], *(m["name"] for m in inst["mentions"])])
+        named = " ".join([inst["name"], *(m["name"] for m in inst["mentions"]), *(inst.get("aliases") or [])])
+        # "As of the Capitalization Date, there were $983,505,000 ...": the date asked, through the
+        # term the as-of quote defines for it ("December 15, 2025 (the “Capitalization Date”)").
+        as_of_quotes = " ".join(e["quote"] for m in inst["mentions"] for e in m["evidence"] if e["field"] == "outstanding_as_of")
+        date_terms = defined_dates(need.period[1], as_of_quotes) if need.period else []
 
         def states(quote: str) -> bool:
             if not all(p.search(quote) or p.search(named) for p in names):
@@ -238,7 +242,7 @@ class Answerer:
             if field == "outstanding_usd":
                 if COMMITMENT.search(quote) and not BALANCE.search(quote):
                     return False
-                if need.period and not need.period[1].search(quote):
+                if need.period and not need.period[1].search(quote) and not any(t.lower() in quote.lower() for t in date_terms):
                     return False
             return True
 
@@ -485,7 +489,22 @@ class Answerer:
             filters["form"] = q.form
         # Within one company's filings its own name is on every page: it would rank cover pages first.
         query = q.topic if q.tickers and q.topic.strip() else (q.query or q.text)
-        return self.sources.search(query, k=k, **filters)
+        hits = self.sources.search(query, k=k, **filters)
+        asked_only = without_instrument_name(query, q)
+        if not asked_only or not hits:
+            return hits
+        # The instrument's name is on every page of its prospectus too: the documents it finds are
+        # right, but within them the page that states the term asked ("may redeem ... on or after")
+        # ranks below the cover and the summary. Search those documents once more for the term alone.
+        documents = list(dict.fromkeys(h.document for h in hits))[:2]
+        seen = {h.chunk_id for h in hits}
+        extra = []
+        for document in documents:
+            for hit in self.sources.search(asked_only, k=3, document=document, **filters):
+                if hit.chunk_id not in seen:
+                    seen.add(hit.chunk_id)
+                    extra.append(hit)
+        return hits[:2] + extra + hits[2:]
 
     def _from_passages(self, q: Question, k: int = 8) -> Answer:
         hits = self.retrieve(q, k)
@@ -557,6 +576,23 @@ class Answerer:
             "data": {**(answer.data or {}), "llm": True, "extractive_answer": answer.answer,
                      "unsupported_numbers": synthesis.unsupported_numbers},
         })
+
+
+_INSTRUMENT_NAME_WORDS = re.compile(
+    r"\b\d+(?:\.\d+)?\s*%|\bdue\s+(?:in\s+)?20\d\d\b|\b(?:its|their|the)?\s*(?:convertible|senior|secured|unsecured|exchangeable"
+    r"|notes?|debentures?|bonds?|converts?)\b", re.I)
+
+
+def without_instrument_name(query: str, q: Question) -> str | None:
+    """The query with the named instrument's coupon, maturity and kind words taken out ("From what
+    date may redeem"), or None when the question names no instrument or nothing would be left."""
+    if q.instrument.coupon_pct is None and q.instrument.maturity_year is None:
+        return None
+    rest = _INSTRUMENT_NAME_WORDS.sub(" ", query)
+    if q.instrument.maturity_year:
+        rest = rest.replace(str(q.instrument.maturity_year), " ")
+    rest = " ".join(rest.replace("?", " ").split())
+    return rest if len(content_terms(rest)) >= 2 else None
 
 
 def document_texts(hits: list) -> dict[str, str]:
@@ -631,12 +667,16 @@ def resolve_instruments(instruments: list[dict], q: Question) -> list[dict] | No
     return [c[3] for c in sorted(candidates, key=lambda c: -c[0]) if c[0] == best]
 
 
+_MATURITY_IN_NAME = re.compile(r"\bdue\s+[A-Z][a-z]+\s+\d{1,2},?\s+20\d\d\b")
+
+
 def identifying_words(inst: dict) -> set[str]:
     """Words that tell this instrument from the company's others: distinctive name words, its
     stated size ("$100 million"), coupon and maturity year."""
     words: set[str] = set()
     for name in [inst["name"], *(m["name"] for m in inst["mentions"])]:
-        words |= distinctive_words(name)
+        words |= distinctive_words(_MATURITY_IN_NAME.sub(" ", name))  # "due May 29, 2028": "may" names no instrument
+    words |= set(inst.get("aliases") or [])  # "Parent Convertible Notes": the document's own term for it
     if inst.get("principal_usd"):
         millions = inst["principal_usd"] / 1e6
         words.add(f"${millions:,.0f} million" if millions < 1000 else f"${millions / 1000:g} billion")
@@ -696,8 +736,10 @@ def field_value(inst: dict, field: str, period_end: str | None) -> tuple[Any, st
         if period_end:
             history = [h for h in history if h["as_of"] == period_end]
         for h in reversed(history):
+            # The as-of quote too: it dates a balance stated "as of the Capitalization Date".
             evidence = field_evidence(inst, "outstanding_usd", h["document"])
             if evidence:
+                evidence += [e for e in field_evidence(inst, "outstanding_as_of", h["document"]) if e.quote not in {x.quote for x in evidence}]
                 return h["outstanding_usd"], field, evidence, h["as_of"] or None
         return None, field, [], None
     if field == "coupon_pct" and inst.get("coupon_pct") is None and inst.get("rate_text"):

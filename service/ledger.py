@@ -73,6 +73,7 @@ class LedgerInstrument:
             "outstanding_as_of": outstanding[-1][0] if outstanding else None,
             "outstanding_history": [{"as_of": a, "outstanding_usd": v, "document": d} for a, v, d in outstanding],
             "xbrl_member": next((m.record.xbrl_member for m in ordered if m.record.xbrl_member), None),
+            "aliases": sorted({a for m in ordered for a in m.record.aliases}),
             "conflicts": conflicts,
             "mentions": [
                 {"document": m.document, "filed": m.filed, "name": m.record.name,

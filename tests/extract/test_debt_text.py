@@ -381,3 +381,27 @@ def test_only_a_borrowing_stated_in_tokens_makes_a_loan_agreement_a_token_loan(b
             f"agreement with a digital asset lender. {borrowing}\n")
     found = extract_debt(parse_bytes(text.encode(), "EXMP_8-K_2025-03-03.txt"))
     assert (_one(found).kind, _one(found).coupon_pct) == (kind, 6.0)
+
+
+def test_notes_introduced_by_size_and_term_are_their_own_set(filing) -> None:
+    """DFDV's S-1 tells its July 5.50% notes first, then (Item 15) "issued to the Investors
+    $41,950,000 million in aggregate principal amount of convertible notes (the “Notes”)" under an
+    April securities purchase agreement, and their terms under a "Convertible Note" heading."""
+    instruments = extract_debt(filing("DFDV_S-1_2025-12-18.txt"))
+    july = _one(instruments, coupon_pct=5.5)
+    april = _one(instruments, coupon_pct=2.5)
+    assert (july.principal_usd, july.issue_date) == (112_500_000, "2025-07-07")
+    assert april.principal_usd == 41_950_000  # the drafting slip "million" does not multiply a full amount
+    assert (april.maturity_date, april.conversion_price_usd) == ("2030-04-06", 9.74)
+    # "On April 4, 2025, the Company entered into a securities purchase agreement ... pursuant to which
+    # the Company issued": the agreement's date, not a stated issue date.
+    assert april.issue_date is None
+
+
+def test_a_glossary_term_is_an_alias_of_the_instrument_it_means(filing) -> None:
+    """DJT's merger 8-K: "“Parent Convertible Notes” means the 0.00% Convertible Senior Secured Notes
+    due May 29, 2028" and later "$983,505,000 aggregate principal amount of Parent Convertible Notes"."""
+    notes = _one(extract_debt(filing("DJT_8-K_2025-12-18.txt")), coupon_pct=0.0)
+    assert notes.name == "0.00% Convertible Senior Secured Notes due May 29, 2028"
+    assert "Parent Convertible Notes" in notes.aliases
+    assert (notes.outstanding_usd, notes.outstanding_as_of) == (983_505_000, "2025-12-15")
