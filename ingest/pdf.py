@@ -12,6 +12,7 @@ import logging
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ingest import budget
 from ingest.errors import CorruptDocument, EmptyDocument
 from ingest.text import normalize_text
 from ingest.types import Part, Section
@@ -33,7 +34,10 @@ def parse_pdf(data: bytes, *, filename: str) -> Part:
                 raise CorruptDocument(f"{filename}: encrypted PDF that cannot be opened ({exc})") from exc
             if not unlocked:
                 raise CorruptDocument(f"{filename}: encrypted PDF that needs a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        for page in reader.pages:
+            budget.check()  # a PDF of thousands of pages stops at the document's time and memory budget
+            pages.append(page.extract_text() or "")
     except CorruptDocument:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:

@@ -22,7 +22,8 @@ from reportlab.pdfgen import canvas
 from starlette.testclient import TestClient
 
 import service.pipeline as pipeline_module
-from ingest.errors import BadInput
+from ingest import budget
+from ingest.errors import BadInput, OverBudget
 from ingest.parse import parse_bytes
 from ingest.pdf import parse_pdf
 from service import cli
@@ -91,6 +92,19 @@ def test_aes_encrypted_pdf_with_empty_user_password_opens(filings_dir):
     part = parse_pdf(aes_pdf(lines), filename="aes.pdf")
     assert "SECURITIES AND EXCHANGE COMMISSION" in part.text
     assert "FORM 8-K" in part.text
+
+
+def test_a_pdf_of_thousands_of_pages_stops_at_the_document_budget():
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=letter)
+    for i in range(3000):
+        pdf.drawString(72, 720, f"Page {i + 1}: 5.25% Senior Secured Notes due 2030")
+        pdf.showPage()
+    pdf.save()
+    # Pages are read one at a time under the budget, so the parse stops at the deadline, not after
+    # 3,000 pages (extracting them takes seconds; the budget here is 50 ms).
+    with budget.deadline(0.05, "pages.pdf"), pytest.raises(OverBudget, match=r"pages\.pdf: processing took over the 0\.05 s budget"):
+        parse_pdf(buf.getvalue(), filename="pages.pdf")
 
 
 def test_a_200_character_suffix_is_stored_under_a_bounded_name(store, filings_dir):
