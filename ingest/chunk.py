@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ingest import budget
 from ingest.errors import BadInput
 from ingest.types import Chunk, Document, Part, Table
 
@@ -89,10 +90,12 @@ def _chunk_part(
             if text[s:e].strip():
                 segments.append((s, e, label, page))
     for s, e, label, page in segments:
+        budget.check()  # per section and per table: a document of 50,000 of them stops at its budget
         for cs, ce in _chunk_prose(text, s, e, count, max_tokens, overlap):
             out.append((cs, ce, text[cs:ce], label, page))
 
     for table in tables:
+        budget.check()
         label, page = _label_and_page(part, table.start)
         for cs, ce, body in _chunk_table(text, table, label, count, max_tokens):
             out.append((cs, ce, body, label, page))

@@ -245,3 +245,17 @@ def test_pdf_pages_are_carried_and_never_crossed(count_tokens):
     chunks = chunk_document(_doc([part]), count_tokens)
     assert [(c.section, c.page) for c in chunks] == [("Page 1", 1), ("Note 9 - Debt", 2)]
     assert chunks[1].start == len(page1) and chunks[0].end <= len(page1)
+
+
+def test_chunking_fifty_thousand_tables_stops_at_the_document_budget():
+    """Chunking checks the document's budget per table and per section: a hostile page of 50,000
+    small tables fails at its deadline instead of chunking them all. (Word counter: the budget is
+    what is tested, not token counts.)"""
+    from ingest import budget
+    from ingest.errors import OverBudget
+    from ingest.parse import parse_bytes
+
+    html = "<html><body>" + "".join(f"<table><tr><td>Loan {i}</td><td>$1,{i % 1000:03d}</td></tr></table>" for i in range(50_000)) + "</body></html>"
+    doc = parse_bytes(html.encode(), "tables.htm")
+    with budget.deadline(0.05, "tables.htm"), pytest.raises(OverBudget, match=r"tables\.htm: processing took over"):
+        chunk_document(doc, lambda texts: [len(t.split()) for t in texts])
