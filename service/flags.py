@@ -26,6 +26,7 @@ from extract.identity import instrument_keys
 from ingest.errors import BadInput
 from service.config import Settings
 from service.db import Database
+from service.numbers import stated
 
 PERIODIC_FORMS = ("10-Q", "10-K", "10-KT", "20-F", "40-F")
 CURRENT_FORMS = ("8-K", "6-K")
@@ -54,6 +55,7 @@ def raise_flags(db: Database, ticker: str, ledger: dict, screen_rows: list[dict]
     candidates.extend(_period_flags(ticker, screen_rows, settings))
     raised = []
     for flag in candidates:
+        flag["detail"]["numbers_as_stated"] = _as_stated(flag["detail"])
         if db.insert_flag(ticker, flag["kind"], flag["key"], flag["detail"]):
             raised.append(flag)
     return raised
@@ -227,6 +229,19 @@ def _evidence(inputs: list[dict]) -> list[dict]:
         out.extend(item.get("evidence") or [])
         out.extend(_evidence(item.get("derived_from") or item.get("inputs") or []))
     return _unique(out)
+
+
+def _as_stated(detail: dict) -> dict[str, str]:
+    """Each number of a flag as its evidence spells it ("34.5830", not the float 34.583): `numbers`
+    keeps JSON numbers for tools, this keeps the filing's precision for readers. A number no quote
+    states (a ratio, a sum) is shown plainly; it is derived."""
+    quotes = [e.get("quote", "") for e in detail.get("evidence", [])]
+    out = {}
+    for name, value in (detail.get("numbers") or {}).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            own = [e.get("quote", "") for e in detail.get("evidence", []) if e.get("field") == name]
+            out[name] = stated(value, own + quotes)
+    return out
 
 
 def _unique(evidence: list[dict]) -> list[dict]:

@@ -53,6 +53,10 @@ def test_mara_closing_8ks_raise_new_convertibles(raised):
     assert due_2031["trigger"].startswith("8-K Item 2.03")
     assert (due_2031["numbers"]["principal_usd"], due_2031["numbers"]["option_usd"]) == (850_000_000, 150_000_000)
     assert due_2031["numbers"]["conversion_rate_per_1000"] == 28.9159
+    # JSON numbers for tools, the filing's own spelling for readers: "$34.5830 per share".
+    assert due_2031["numbers"]["conversion_price_usd"] == 34.583
+    assert due_2031["numbers_as_stated"]["conversion_price_usd"] == "34.5830"
+    assert due_2031["numbers_as_stated"]["principal_usd"] == "850,000,000"
     assert "The aggregate principal amount of notes sold in the offering was $850 million." in [e["quote"] for e in due_2031["evidence"]]
     assert flags["new_debt_instrument:MARA:convertible:2030"]["detail"]["numbers"]["principal_usd"] == 1_000_000_000
     # The November notes include the purchasers' option, which they exercised in full.
