@@ -76,6 +76,11 @@ _SIZED_OFFERING = re.compile(
     r"(?P<body>convertible\s+(?:senior\s+)?(?:notes\s+)?(?:offering|transaction))",
     re.IGNORECASE,
 )
+# "outstanding under the Coinbase Credit Facility": a facility named by capitalised words of its own.
+_UNDER_NAMED = re.compile(
+    r"\b(?:outstanding|drawn(?:\s+down)?|borrowed|borrowings|repaid)\s+(?:under|on|pursuant\s+to)\s+(?:the|our|its)\s+"
+    r"(?P<name>(?:[A-Z][\w&.-]*\s+){1,4}(?P<noun>Revolving\s+Credit\s+Facility|Credit\s+Facility|Credit\s+Agreement|Loan\s+Agreement"
+    r"|Term\s+Loan(?:\s+Facility)?|Line\s+of\s+Credit|Financing\s+Facility|Facility))\b")
 # A glossary entry's lead: "“Parent Convertible Notes” means the " before the instrument's name.
 _GLOSSARY_LEAD = re.compile(r"[“\"]\s*(?P<term>[^”\"]{2,80}?)\s*[”\"]\s+(?:means|shall\s+mean|refers\s+to)\s+(?:the\s+|our\s+|its\s+)?$", re.I)
 # "$41,950,000 in aggregate principal amount of": a size that introduces the notes named right after it.
@@ -141,7 +146,10 @@ _AS_OF_LEAD = re.compile(r"^\s*(?:\([\w.]+\)\s*)*(?:As\s+of|At)\b[^$;]{0,80}$|\b
 _SECURED_INCLUDING = re.compile(r"\bsecured\s+(?:indebtedness|debt|obligations|borrowings)\b[^;]{0,160}?\bincluding\s+", re.I)
 # "seven agreements ... with a combined principal of $287": what new loans were for, not a balance.
 _NEW_PRINCIPAL = re.compile(r"\b(?:combined|original|initial)\s+principal\s+of\s*$", re.I)
-_OUTSTANDING_AFTER = re.compile(r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b", re.I)
+_OUTSTANDING_AFTER = re.compile(
+    r"\s*(?:of\s+principal\s+|principal\s+(?:payments\s+)?)?(?:was|were|is|remained|remains)?\s*outstanding\b"
+    # "As of June 30, 2025, $20.0 million was drawn under the Revolver": a balance, not a size.
+    r"|\s*(?:was|were|had\s+been|has\s+been)\s+(?:drawn(?:\s+down)?|borrowed)\s+(?:under|on|from)\b", re.I)
 # A sub-heading names a loan with fewer words than prose does: "Trinity equipment financing."
 # A heading over one instrument: a facility noun, or one convertible note ("April PIPE Transaction
 # Convertible Note"); "Convertible Notes" heads a section over several.
@@ -336,6 +344,10 @@ class _Reader:
                 name = defined["term"].strip()
                 self.aliases[name.lower()] = None  # placeholder, set below
             kind = _facility_kind(noun)
+            if defined and re.search(_FACILITY_NOUN, defined["term"], re.I):
+                # "a credit agreement providing for a $200 million term loan facility (the “Term Loan”)":
+                # the filer's own name says which kind of debt the agreement holds.
+                kind = _facility_kind(re.search(_FACILITY_NOUN, defined["term"], re.I).group())
             if self.focus is not None and s.paragraph == self.focus_paragraph and self.focus.kind != "convertible" \
                     and _BACK_REFERENCE.search(text[: m.start("noun")]):
                 # "Pursuant to this agreement, the Company executed a promissory note": the same loan.
@@ -374,6 +386,18 @@ class _Reader:
             self.aliases[name.lower()] = inst
             found.append((m.start("noun"), m.end(), inst))
         self._defined_loans(s, part, found)
+        for m in _UNDER_NAMED.finditer(text):
+            # "$35,000,000 outstanding under the Coinbase Credit Facility": a facility the filer names
+            # by its proper name, told of in a 10-Q without the sentence that introduced it.
+            name = " ".join(m["name"].split())
+            if any(s0 <= m.start("name") < e0 for s0, e0, _ in found) or name.lower() in self.aliases or self._not_borrowed(s, part):
+                continue
+            inst = next((i for i in self.instruments if i.name.lower() == name.lower()), None)
+            if inst is None:
+                inst = _Instrument(name=name, kind=_facility_kind(m["noun"]), coupon=None, year=None)
+                self.instruments.append(inst)
+            inst.name_ev = inst.name_ev or self._ev(s, part, "name")
+            found.append((m.start("name"), m.end("name"), inst))
         for m in _REFERS_TO.finditer(text):
             after = [f for f in found if f[0] >= m.end()]
             term = m["term"].lower()

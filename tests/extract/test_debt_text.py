@@ -6,7 +6,7 @@ import pytest
 
 from extract.debt import extract_debt
 from extract.debt_text import debt_from_text, split_sentences
-from ingest.parse import parse_path
+from ingest.parse import parse_bytes, parse_path
 
 
 def _one(instruments, **match):
@@ -405,3 +405,27 @@ def test_a_glossary_term_is_an_alias_of_the_instrument_it_means(filing) -> None:
     assert notes.name == "0.00% Convertible Senior Secured Notes due May 29, 2028"
     assert "Parent Convertible Notes" in notes.aliases
     assert (notes.outstanding_usd, notes.outstanding_as_of) == (983_505_000, "2025-12-15")
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # A balance stated as drawn, at a date, under the facility's defined term.
+        ("On March 3, 2025, the Company entered into a $50.0 million revolving credit facility with Silvergate Bank (the “Revolver”). "
+         "As of June 30, 2025, $20.0 million was drawn under the Revolver.",
+         {"kind": "credit_facility", "principal_usd": 50_000_000, "outstanding_usd": 20_000_000, "outstanding_as_of": "2025-06-30"}),
+        # A facility a 10-Q names only by its proper name: the balance and the commitment.
+        ("As of September 30, 2025, there was $35,000,000 outstanding under the Coinbase Credit Facility, which provides for "
+         "borrowings of up to $75,000,000 secured by bitcoin.",
+         {"name": "Coinbase Credit Facility", "principal_usd": 75_000_000, "outstanding_usd": 35_000_000, "secured": True}),
+        # The defined name says which kind of debt a credit agreement holds.
+        ("On March 3, 2025, we entered into a credit agreement providing for a $200 million term loan facility with Two Prime "
+         "Lending (the “Term Loan”). The Term Loan matures on March 3, 2028 and bears interest at 9.0% per annum.",
+         {"name": "Term Loan", "kind": "term_loan", "maturity_date": "2028-03-03", "coupon_pct": 9.0}),
+    ],
+)
+def test_facility_balances_and_kinds_in_10q_prose(sentence, expected) -> None:
+    """Sample sentences we wrote in the shape of 10-Q debt notes (not from a filing)."""
+    doc = parse_bytes(("CleanSpark, Inc.\n\nNote 7. Debt\n\n" + sentence).encode(), "CLSK_10-Q_sample.txt")
+    (facility,) = extract_debt(doc)
+    assert {k: getattr(facility, k) for k in expected} == expected
