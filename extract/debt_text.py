@@ -25,7 +25,7 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
-from extract.cues import COLLATERAL_RE, COMMITMENT_BEFORE_RE, ISSUE_EVENTS, LOAN_IN_TOKENS_RE, RANKING
+from extract.cues import COLLATERAL_RE, COMMITMENT_BEFORE_RE, LOAN_IN_TOKENS_RE, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.identity import distinctive_words
@@ -454,16 +454,16 @@ class _Reader:
         kind = _note_kind(m["body"])
         dates = [d for d, _ in find_dates(text)]
         candidates = [i for i in self.instruments if i.kind == kind and not i.year_term]
-        if len(candidates) == 1:
-            issued = candidates[0].values.get("issue_date")
-            if not dates or not isinstance(issued, str) or abs((datetime.date.fromisoformat(dates[0]) - datetime.date.fromisoformat(issued)).days) <= 31:
-                inst = candidates[0]
-                self._alias(text, m.end(), inst, s.start)
-                return inst
-        name = " ".join(m["body"].split())
-        inst = _Instrument(name=name[0].upper() + name[1:], kind=kind, coupon=None, year=None, introduced=True)
-        self.instruments.append(inst)
-        inst.name_ev = self._ev(s, part, "name")
+        inst = candidates[0] if len(candidates) == 1 else None
+        issued = inst.values.get("issue_date") if inst is not None else None
+        if inst is not None and dates and isinstance(issued, str) \
+                and abs((datetime.date.fromisoformat(dates[0]) - datetime.date.fromisoformat(issued)).days) > 31:
+            inst = None
+        if inst is None:
+            name = " ".join(m["body"].split())
+            inst = _Instrument(name=name[0].upper() + name[1:], kind=kind, coupon=None, year=None, introduced=True)
+            self.instruments.append(inst)
+            inst.name_ev = self._ev(s, part, "name")
         self._alias(text, m.end(), inst, s.start)
         return inst
 
