@@ -34,7 +34,7 @@ test: install $(VENV)/.llm-installed
 	$(BIN)/python -m pytest -q
 
 eval: install
-	$(BIN)/minerlens eval
+	$(BIN)/python -m eval
 
 bench: install
 	$(BIN)/python scripts/benchmark.py

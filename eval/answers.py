@@ -203,8 +203,8 @@ def summarize_groups(rows: list[dict]) -> dict[str, float]:
 
 
 def run_questions(pipeline: Any, questions: list[dict]) -> dict:
-    from service.answer import Answerer, Sources  # noqa: F401 - the same Answerer Pipeline.ask uses
-    from service.question import understand
+    from service.domain.answer import Answerer, Sources  # noqa: F401 - the same Answerer Pipeline.ask uses
+    from service.domain.question import understand
 
     from ingest.companies import Directory
 

@@ -1,4 +1,4 @@
-"""`minerlens eval` / `python -m eval.run`: extract every labelled document, score it, gate on the baseline.
+"""`python -m eval` / `minerlens-eval`: extract every labelled document, score it, gate on the baseline.
 
 Exit codes: 0 all scores at or above the baseline (within tolerance), 1 a score dropped or a
 negative control produced records, 2 the eval could not run (no labels, bad baseline).
@@ -183,7 +183,7 @@ def format_errors(report: EvalReport) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="minerlens eval", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON report")
     parser.add_argument("--baseline", type=Path, default=BASELINE_PATH)
     parser.add_argument("--update-baseline", action="store_true", help="store this run's scores as the baseline")

@@ -2,8 +2,8 @@
 
 One module so that a fix reaches every place that asks the question: the document's own merge of
 XBRL and prose (`extract.debt`, `extract.debt_xbrl`, the prose folds of `extract.debt_text`), the
-cross-document ledger (`service.ledger`), the flags' event key (`service.flags`), the contract
-extractor and contract book (`extract.contracts`, `service.contracts`) and the eval matcher.
+cross-document ledger (`service.domain.ledger`), the flags' event key (`service.domain.flags`), the contract
+extractor and contract book (`extract.contracts`, `service.domain.contracts`) and the eval matcher.
 
 Instruments are told apart by their economic terms first (coupon, maturity, conversion terms, size)
 and by what their names say second: the words left after removing the words every debt name uses

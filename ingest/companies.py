@@ -92,7 +92,7 @@ class Directory:
 
     @classmethod
     def from_filings(cls, rows: Iterable[dict], base: Iterable[Company] = COMPANIES) -> "Directory":
-        """`rows` of {cik, ticker, name, filed} (service.db company_names). A CIK's ticker is the
+        """`rows` of {cik, ticker, name, filed} (service.store.db company_names). A CIK's ticker is the
         latest one its filings state, else the ticker table's; its name the latest conformed name."""
         table = {c.cik: c for c in base}
         by_cik: dict[str, list[dict]] = {}

@@ -136,7 +136,7 @@ def report(args, baseline: list[dict], new: list[dict], chunks: int, documents: 
         "**Baseline** is `Index.search(question, focus=False)`: dense and BM25 chunk rankings fused by reciprocal rank.",
         "**New** is `Index.search(question)`, the default that `minerlens search` and `/ask` use:",
         "",
-        "1. Every document's profile is read from its own first pages (`service/retrieval.py`): the registrant's name",
+        "1. Every document's profile is read from its own first pages (`service/store/retrieval.py`): the registrant's name",
         "   above \"(Exact name of registrant ...)\", a release's \"NAME (NYSE: TICK)\", the cover's trading symbol,",
         "   \"For the fiscal year ended ...\" / \"quarterly period ended ...\" / \"Date of report ...\".",
         "2. The question's words narrow and weigh the candidates: the company it names (by name, a leading part of",

@@ -28,9 +28,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.errors import BadInput, Forbidden, MinerlensError, TooLarge, Unauthorized
-from service.answer import Answer
+from service.domain.answer import Answer
 from service.config import Settings, get_settings
-from service.market import market_inputs
+from service.domain.market import market_inputs
 from service.pipeline import Pipeline
 from service.watch import build_watcher
 

@@ -1,7 +1,7 @@
 """The maturity wall: principal coming due by year, stacked by company (or by instrument for one
 company), drawn from the debt ledger. The only module that imports matplotlib.
 
-Amounts are what `service.screen.outstanding_instruments` counts today: outstanding principal
+Amounts are what `service.domain.screen.outstanding_instruments` counts today: outstanding principal
 where a balance sheet states it, else principal issued; undrawn facility commitments are left out.
 """
 
@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # no display on a server; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ingest.errors import BadInput  # noqa: E402
-from service.screen import outstanding_instruments  # noqa: E402
+from service.domain.screen import outstanding_instruments  # noqa: E402
 
 
 def maturity_segments(ledgers: dict[str, dict]) -> dict[str, dict[str, float]]:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import BadInput, MinerlensError
-from service.numbers import percent, plain, usd
+from service.domain.numbers import percent, plain, usd
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,12 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is for our one-line errors
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     parser = build_parser()
-    # `eval` passes its options through to eval.run; argparse's REMAINDER drops a leading option.
-    args, passed_on = parser.parse_known_args(argv)
-    if args.command == "eval":
-        args.rest = passed_on + args.rest
-    elif passed_on:
-        parser.error(f"unrecognized arguments: {' '.join(passed_on)}")
+    args = parser.parse_args(argv)
     try:
         return args.run(args)
     except MinerlensError as exc:
@@ -103,10 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, help="seconds between polls (default MINERLENS_WATCH_INTERVAL)")
     p.add_argument("--since", help="backfill filings since this date (YYYY-MM-DD)")
     p.set_defaults(run=cmd_watch)
-
-    p = sub.add_parser("eval", help="score extraction against the gold labels")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("serve", help="serve the HTTP API")
     p.add_argument("--host", default="127.0.0.1")
@@ -281,7 +272,7 @@ def cmd_flags(args) -> int:
 
 
 def cmd_market(args) -> int:
-    from service.market import load_market_csv
+    from service.domain.market import load_market_csv
 
     market = pipeline().set_market(load_market_csv(args.csv))
     print_json(market.to_dict())
@@ -312,12 +303,6 @@ def cmd_watch(args) -> int:
         if inbox:
             inbox.stop()
     return 0
-
-
-def cmd_eval(args) -> int:
-    from eval.run import main as eval_main
-
-    return eval_main(args.rest)
 
 
 def cmd_serve(args) -> int:

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         description="Seconds between polls of each company's EDGAR submissions.")
     watch_inbox: Path | None = Field(None, description="A folder whose dropped files are ingested (done/, failed/ inside).")
     sec_user_agent: str | None = Field(None, description="'Company Name contact@example.com', required by SEC.")
-    # Screening flags (service/flags.py): a flag is raised when a period crosses one of these.
+    # Screening flags (service/domain/flags.py): a flag is raised when a period crosses one of these.
     flag_total_debt_up_pct: float = Field(25.0, description="Flag total debt up more than this percent against the prior period.")
     flag_leverage_max: float = Field(4.0, description="Flag net debt / EBITDA above this multiple (or EBITDA negative with net debt).")
     flag_coverage_min: float = Field(2.0, description="Flag EBITDA / interest expense below this multiple.")

@@ -48,16 +48,17 @@ from ingest.chunk import chunk_document
 from ingest.errors import BadInput, DocumentFailed, MinerlensError, NotFound, OverBudget, TooLarge
 from ingest.parse import SUPPORTED_SUFFIXES, caller_ticker, parse_bytes
 from ingest.types import Document
-from service.answer import Answer, Answerer, Sources
+from service.domain.answer import Answer, Answerer, Sources
 from service.config import Settings
 from service.charts import maturity_wall_png
-from service.contracts import build_contracts
-from service.flags import list_flags, raise_flags
-from service.market import MarketInputs, load_market_inputs, save_market_inputs
-from service.screen import company_screen, universe_screen
-from service.db import Database
-from service.index import Embedder, Index
-from service.ledger import Mention, build_ledger
+from service.domain.contracts import build_contracts
+from service.domain.flags import check_since, flag_candidates
+from service.domain.ledger import Mention, build_ledger
+from service.domain.market import MarketInputs
+from service.domain.screen import company_screen, universe_screen
+from service.store import records
+from service.store.db import Database
+from service.store.index import Embedder, Index
 
 log = logging.getLogger("minerlens.pipeline")
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
@@ -378,8 +379,7 @@ class Pipeline:
         return [h for h in hits if h.doc_sha256 in stored]
 
     def debt_mentions(self, ticker: str) -> list[Mention]:
-        rows = self.db.debt_mentions(ticker=ticker.upper())
-        return [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows]
+        return records.debt_mentions(self.db, ticker)
 
     def _require_documents(self, ticker: str) -> None:
         if not self.db.list_documents(ticker=ticker.upper()):
@@ -393,7 +393,8 @@ class Pipeline:
         return sorted({d["ticker"] for d in self.db.list_documents() if d["ticker"]})
 
     def screen(self, ticker: str) -> list[dict]:
-        return company_screen(self.db, self.debt_ledger(ticker), ticker.upper(), load_market_inputs(self.db))
+        ledger = self.debt_ledger(ticker)
+        return company_screen(records.company_figures(self.db, ticker), ledger, ticker.upper(), records.load_market_inputs(self.db))
 
     def ledger(self, ticker: str) -> dict:
         """The company's merged debt ledger (empty when nothing is stored; `debt_ledger` refuses that)."""
@@ -403,19 +404,24 @@ class Pipeline:
         return {t: self.ledger(t) for t in self.tickers()}
 
     def universe(self) -> list[dict]:
-        return universe_screen(self.db, self.ledgers(), load_market_inputs(self.db))
+        companies = {t: (records.company_figures(self.db, t), ledger) for t, ledger in self.ledgers().items()}
+        return universe_screen(companies, records.load_market_inputs(self.db))
 
     def refresh_flags(self, ticker: str) -> list[dict]:
         """Raise the flags the company's current ledger and screen call for; returns only new ones."""
+        ticker = ticker.upper()
         ledger = self.ledger(ticker)
-        rows = company_screen(self.db, ledger, ticker.upper(), load_market_inputs(self.db))
-        return raise_flags(self.db, ticker.upper(), ledger, rows, self.settings)
+        figures = records.company_figures(self.db, ticker)
+        rows = company_screen(figures, ledger, ticker, records.load_market_inputs(self.db))
+        candidates = flag_candidates(ticker, ledger, rows, figures.documents, self.db.debt_mentions(ticker=ticker), self.settings)
+        return [f for f in candidates if self.db.insert_flag(ticker, f["kind"], f["key"], f["detail"])]
 
     def flags(self, since: str | None = None, ticker: str | None = None) -> list[dict]:
-        return list_flags(self.db, since=since, ticker=ticker.upper() if ticker else None)
+        """Flags raised on or after `since` (an ISO date or timestamp), oldest first."""
+        return self.db.list_flags(since=check_since(since), ticker=ticker.upper() if ticker else None)
 
     def set_market(self, market: MarketInputs) -> MarketInputs:
-        save_market_inputs(self.db, market)
+        records.save_market_inputs(self.db, market)
         return market
 
     def maturity_wall(self, ticker: str | None = None) -> bytes:
@@ -440,11 +446,11 @@ class Pipeline:
     def ask(self, question: str, ticker: str | None = None) -> Answer:
         # One Sources per question: each ledger, screen and contract book is built at most once,
         # and only the passage path embeds anything (the query).
-        market = load_market_inputs(self.db)
+        market = records.load_market_inputs(self.db)
         sources = Sources(
             tickers=self.tickers,
             ledger=self.ledger,
-            screen=lambda t, ledger: company_screen(self.db, ledger, t, market),
+            screen=lambda t, ledger: company_screen(records.company_figures(self.db, t), ledger, t, market),
             contracts=self._contract_book,
             search=self.search,
             companies=self.db.company_names,

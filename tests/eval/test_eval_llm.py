@@ -1,4 +1,4 @@
-"""`minerlens eval --llm`: LLM mode scored the same way as the rules, against a real local model."""
+"""`python -m eval --llm`: LLM mode scored the same way as the rules, against a real local model."""
 
 from __future__ import annotations
 

@@ -122,7 +122,7 @@ def test_a_release_and_a_quarterly_report_state_one_deal():
 
 
 def test_two_series_of_one_kind_and_year_keep_keys_of_their_own(filing):
-    from service.ledger import Mention, build_ledger
+    from service.domain.ledger import Mention, build_ledger
 
     docs = [filing("BTDR_424B5_2025-11-12.txt"), filing("BTDR_424B5_2025-11-13.txt")]
     ledger = build_ledger("BTDR", [Mention(d.file, d.filing.filed or d.file[-14:-4], r) for d in docs for r in extract_debt(d)])

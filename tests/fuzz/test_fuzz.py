@@ -10,7 +10,6 @@ or a 4xx JSON error, never a 5xx, and a refused document leaves the store exactl
 
 from __future__ import annotations
 
-import io
 import math
 import random
 import re

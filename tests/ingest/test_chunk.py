@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from ingest.chunk import ChunkConfig, chunk_document, render_row  # noqa: E402
 from ingest.errors import BadInput  # noqa: E402
 from ingest.types import Document, Filing, Part, Section, Table  # noqa: E402
-from service.index import Embedder  # noqa: E402
+from service.store.index import Embedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SHA = "9f" * 32

@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from service.index import Embedder  # noqa: E402
+from service.store.index import Embedder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 

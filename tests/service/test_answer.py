@@ -17,7 +17,7 @@ from extract.document import extract_document
 from ingest.parse import parse_path
 from service.config import Settings
 from service.pipeline import Pipeline
-from service.question import understand
+from service.domain.question import understand
 
 REPO = Path(__file__).resolve().parents[2]
 STORED_ONLY = (
@@ -169,7 +169,7 @@ def test_passage_quotes_the_retrieved_sentence(pipeline, texts):
 
 
 def test_llm_endpoint_down_keeps_the_extractive_answer(pipeline):
-    from service.answer import Answerer
+    from service.domain.answer import Answerer
 
     down = Settings(data_dir=pipeline.settings.data_dir, llm_base_url="http://127.0.0.1:9/v1", llm_timeout_s=2)
     answer = Answerer.__new__(Answerer)
@@ -215,7 +215,7 @@ def test_conversion_price_keeps_every_stated_decimal(pipeline, texts):
 
 
 def test_numbers_keep_the_quotes_spelling():
-    from service.numbers import percent, plain, stated, usd
+    from service.domain.numbers import percent, plain, stated, usd
 
     # Quotes from CEPO_10-Q_2025-08-14.txt and DFDV_S-1_2025-12-18.txt.
     assert usd(10.0, ["converted into Class A ordinary shares at a conversion price of $10.00 per share"]) == "$10.00"
@@ -303,7 +303,7 @@ def test_a_qualifier_asks_for_more_than_the_stored_term(question, field, qualifi
 
 
 def test_a_passage_states_the_qualifier_and_a_defined_date():
-    from service.asked import asked
+    from service.domain.asked import asked
 
     need = asked(understand("What is the maximum conversion rate of Bitdeer's 4.00% convertible notes due 2031?"))
     # BTDR_424B5_2025-11-13.txt
@@ -316,7 +316,7 @@ def test_a_passage_states_the_qualifier_and_a_defined_date():
 
 
 def test_a_list_of_contract_kinds_is_no_instrument():
-    from service.answer import lists_instruments
+    from service.domain.answer import lists_instruments
 
     # DJT_8-K_2025-12-18.txt, a merger agreement's definition of a material contract
     assert lists_instruments("(iii) is an indenture, credit agreement, loan agreement, security agreement, guarantee, note, mortgage or other Contract providing for or securing indebtedness for borrowed money")

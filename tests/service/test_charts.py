@@ -9,7 +9,7 @@ from extract.records import DebtInstrument
 from ingest.errors import BadInput
 from ingest.parse import parse_path
 from service.charts import maturity_segments, maturity_wall_png
-from service.ledger import Mention, build_ledger
+from service.domain.ledger import Mention, build_ledger
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

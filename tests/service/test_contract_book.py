@@ -10,7 +10,7 @@ import pytest
 
 from extract.document import extract_document
 from ingest.parse import parse_path
-from service.contracts import build_contracts, counterparty_key
+from service.domain.contracts import build_contracts, counterparty_key
 
 FILINGS = Path(os.environ.get("MINERLENS_FILINGS_DIR", Path(__file__).resolve().parents[3] / "shared" / "filings"))
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from extract.records import CompanyFigures, DebtInstrument, Evidence, Extraction, HpcContract
 from ingest.errors import BadInput, ConfigError, NotFound
 from ingest.types import Chunk, Document, Filing, Part, Section, XbrlFact
-from service.db import MIGRATIONS, Database
+from service.store.db import MIGRATIONS, Database
 
 SHA = "c1" * 32
 OTHER = "d2" * 32

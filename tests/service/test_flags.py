@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from extract.document import extract_document
-from extract.records import DebtInstrument
 from ingest.errors import BadInput
 from ingest.parse import parse_path
 from service.config import Settings
-from service.db import Database
-from service.flags import list_flags, raise_flags
-from service.ledger import Mention, build_ledger
-from service.screen import company_screen
+from service.store.db import Database
+from service.domain.flags import check_since, flag_candidates
+from service.domain.ledger import build_ledger
+from service.domain.screen import company_screen
+from service.store import records
 
 FILES = ("MARA_8-K_2024-11-21.htm", "MARA_8-K_2024-12-04.htm", "CLSK_8-K_2025-11-10.txt", "CLSK_8-K_2025-11-12.txt",
          "CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm", "RIOT_10-K_2025-02-27.htm", "RIOT_10-Q_2025-05-01.htm")
@@ -26,9 +26,16 @@ def store(db: Database, path) -> None:
 
 
 def run(db: Database, ticker: str, settings: Settings) -> list[dict]:
-    rows = db.debt_mentions(ticker)
-    ledger = build_ledger(ticker, [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows])
-    return raise_flags(db, ticker, ledger, company_screen(db, ledger, ticker), settings)
+    """The pipeline's step: the candidates from data, kept by the store once per key; the new ones."""
+    ledger = build_ledger(ticker, records.debt_mentions(db, ticker))
+    figures = records.company_figures(db, ticker)
+    candidates = flag_candidates(ticker, ledger, company_screen(figures, ledger, ticker), figures.documents,
+                                 db.debt_mentions(ticker), settings)
+    return [f for f in candidates if db.insert_flag(ticker, f["kind"], f["key"], f["detail"])]
+
+
+def list_flags(db: Database, since: str | None = None, ticker: str | None = None) -> list[dict]:
+    return db.list_flags(since=check_since(since), ticker=ticker.upper() if ticker else None)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import logging
 import re
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -29,7 +28,8 @@ from ingest.pdf import parse_pdf
 from service import cli
 from service.api import create_app
 from service.config import Settings
-from service.market import load_market_inputs, market_inputs
+from service.domain.market import market_inputs
+from service.store.records import load_market_inputs
 from service.pipeline import Pipeline
 from tests.http_server import serve_in_thread, serve_subprocess
 

@@ -8,7 +8,7 @@ import pytest
 from ingest.chunk import ChunkConfig
 from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
-from service.index import Embedder, Index, bm25_tokens, collection_name, cpu_has_amx_bf16, resolve_dtype
+from service.store.index import Embedder, Index, bm25_tokens, collection_name, cpu_has_amx_bf16, resolve_dtype
 
 # Passages in our own words, shaped like the filings' sentences.
 CONVERSION = (

@@ -10,7 +10,7 @@ import pytest
 
 from extract.document import extract_document
 from ingest.parse import parse_path
-from service.ledger import Mention, build_ledger
+from service.domain.ledger import Mention, build_ledger
 
 FILINGS = Path(os.environ.get("MINERLENS_FILINGS_DIR", Path(__file__).resolve().parents[3] / "shared" / "filings"))
 

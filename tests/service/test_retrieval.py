@@ -12,7 +12,7 @@ import pytest
 from ingest.parse import parse_path
 from service.config import Settings
 from service.pipeline import Pipeline
-from service.retrieval import (
+from service.store.retrieval import (
     Cues,
     form_weight,
     names_company,

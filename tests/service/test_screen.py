@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from extract.document import extract_document
-from extract.records import DebtInstrument
 from ingest.errors import BadInput, NotFound
 from ingest.parse import parse_path
-from service.db import Database
-from service.ledger import Mention, build_ledger
-from service.market import load_market_csv, load_market_inputs, market_inputs, parse_market_csv, save_market_inputs
-from service.screen import company_screen, maturity_ladder, universe_screen
+from service.store.db import Database
+from service.domain.ledger import build_ledger
+from service.domain.market import load_market_csv, market_inputs, parse_market_csv
+from service.domain.screen import company_screen, maturity_ladder, universe_screen
+from service.store import records
+from service.store.records import load_market_inputs, save_market_inputs
 
 FILES = ("CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm", "RIOT_10-K_2025-02-27.htm", "RIOT_10-Q_2025-05-01.htm")
 
@@ -24,8 +25,7 @@ def store(db: Database, path) -> None:
 
 
 def ledger(db: Database, ticker: str) -> dict:
-    rows = db.debt_mentions(ticker)
-    return build_ledger(ticker, [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows])
+    return build_ledger(ticker, records.debt_mentions(db, ticker))
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +38,13 @@ def db(filings_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clsk(db):
-    return company_screen(db, ledger(db, "CLSK"), "CLSK")
+    return company_screen(records.company_figures(db, "CLSK"), ledger(db, "CLSK"), "CLSK")
 
 
 @pytest.fixture(scope="module")
 def riot(db):
     market = market_inputs("2025-03-31", btc_price_usd=82_000, share_prices={"riot": 7.12})
-    return company_screen(db, ledger(db, "RIOT"), "RIOT", market)
+    return company_screen(records.company_figures(db, "RIOT"), ledger(db, "RIOT"), "RIOT", market)
 
 
 def test_one_row_per_period_oldest_first(clsk, riot):
@@ -127,7 +127,7 @@ def test_market_metrics_on_latest_period_only(riot, clsk):
 
 
 def test_universe_screen_latest_row_per_company(db):
-    rows = universe_screen(db, {"RIOT": ledger(db, "RIOT"), "CLSK": ledger(db, "CLSK"), "MARA": {"instruments": []}})
+    rows = universe_screen({t: (records.company_figures(db, t), ledger(db, t)) for t in ("RIOT", "CLSK", "MARA")})
     assert [(r["ticker"], r["period_end"]) for r in rows] == [("CLSK", "2024-12-31"), ("RIOT", "2025-03-31")]
     assert rows[0]["values"]["net_debt_usd"] == 372_049_000
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from extract.records import Extraction
 from extract.utilization import extract_utilization
 from ingest.parse import parse_path
-from service.db import MIGRATIONS, Database
+from service.store.db import MIGRATIONS, Database
 
 
 def test_migration_4_creates_the_table_and_reruns_safely(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from ingest.edgar import EdgarClient, RateLimiter
 from ingest.errors import BadInput, ConfigError
 from service.config import Settings
-from service.index import Index
+from service.store.index import Index
 from service.pipeline import Pipeline
 from service.watch import FolderWatcher, WatchedCompany, Watcher, is_wanted, parse_watchlist
 

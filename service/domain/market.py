@@ -5,7 +5,7 @@ say which prices it used). Prices arrive as a CSV file or through `POST /market`
 snapshot in the database, and the screen reads the latest one.
 
 To plug in a feed: write a small job that fetches the prices and calls
-`save_market_inputs(db, MarketInputs(...))` (or POSTs to /market) on a schedule; nothing else
+`service.store.records.save_market_inputs(db, MarketInputs(...))` (or POSTs to /market) on a schedule; nothing else
 changes.
 
 CSV shape, one `name,value` pair a line (a header line `name,value` is optional):
@@ -27,9 +27,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import BadInput, NotFound
+from ingest.errors import BadInput
 from ingest.parse import valid_ticker
-from service.db import Database
 
 _SHARE_PREFIXES = ("share:", "share_price:", "price:")
 
@@ -128,19 +127,3 @@ def load_market_csv(path: str | Path) -> MarketInputs:
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(f"market CSV {path}: cannot read it ({type(e).__name__})") from None
     return parse_market_csv(text, source=path.name)
-
-
-def save_market_inputs(db: Database, market: MarketInputs) -> int:
-    return db.save_market_inputs(market.to_dict())
-
-
-def load_market_inputs(db: Database, *, required: bool = False) -> MarketInputs | None:
-    """The latest stored snapshot; None (or NotFound when `required`) if none was supplied."""
-    # A snapshot dated in the future (stored before as_of was checked) must not stay "latest" for ever.
-    row = db.latest_market_inputs(not_after=today())
-    if row is None:
-        if required:
-            raise NotFound("no market inputs stored", hint="POST /market or load a CSV (see service/market.py).")
-        return None
-    return MarketInputs(as_of=row["as_of"], btc_price_usd=row["btc_price_usd"], share_prices=row["share_prices"],
-                        hashprice=row["hashprice"], source=row["source"])

@@ -27,13 +27,13 @@ from pydantic import BaseModel, Field
 from extract.records import Evidence
 from ingest.errors import BadInput, MinerlensError
 from ingest.reading import split_sentences
-from service.contracts import counterparty_key
-from service.ledger import distinctive_words
+from service.domain.contracts import counterparty_key
+from service.domain.ledger import distinctive_words
 from ingest.companies import Directory
-from service.question import INSTRUCTION, Question, company_words, content_terms, understand
-from service.asked import asked, defined_dates
-from service.numbers import percent, stated, usd
-from service.screen import outstanding_instruments
+from service.domain.question import INSTRUCTION, Question, company_words, content_terms, understand
+from service.domain.asked import asked, defined_dates
+from service.domain.numbers import percent, stated, usd
+from service.domain.screen import outstanding_instruments
 
 FIELD_LABELS = {
     "conversion_rate_per_1000": "initial conversion rate",
@@ -214,7 +214,7 @@ class Answerer:
                 others = [v for v in conflict["values"] if not same_value(v["value"], value)]
                 if others:
                     lines.append("Other filings state " + "; ".join(f"{format_field(used_field, v['value'], field_evidence(inst, used_field, v['document']))} ({v['document']})" for v in others)
-                                 + f"; the latest filing's value is used.")
+                                 + "; the latest filing's value is used.")
                     evidence = evidence + [e for v in others for e in field_evidence(inst, used_field, v["document"])]
             citations.extend(evidence)
             rows.append({"ticker": q.ticker, "instrument": inst["name"], "field": used_field, "value": value,

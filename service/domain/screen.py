@@ -14,12 +14,12 @@ latest quarter annualized is used and the window says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from service.db import Database
-from service.market import MarketInputs
+from service.domain.market import MarketInputs
 
 PERIODIC_FORMS = ("10-Q", "10-K", "10-KT", "20-F", "40-F")
 ANNUAL_FORMS = ("10-K", "10-KT", "20-F", "40-F")
@@ -74,10 +74,21 @@ class Period:
         return None
 
 
-def _periods(db: Database, ticker: str) -> list[Period]:
-    docs = {d["sha256"]: d for d in db.list_documents(ticker=ticker)}
+@dataclass
+class CompanyFigures:
+    """What the screen reads of one company: its documents, the operating figures extracted from
+    them ({doc_sha256, period_end, record}) and, for the prior-year comparative of a 10-Q, its
+    XBRL facts (`facts(doc_sha256, concept)`, asked only when a comparative is needed)."""
+
+    documents: list[dict]
+    figures: list[dict]
+    facts: Callable[[str, str], list[dict]] = lambda doc_sha256, concept: []
+
+
+def _periods(company: CompanyFigures) -> list[Period]:
+    docs = {d["sha256"]: d for d in company.documents}
     by_end: dict[str, list[tuple[dict, dict]]] = {}
-    for row in db.company_figures(ticker):
+    for row in company.figures:
         record = row["record"]
         end = row["period_end"] or record.get("period_end")
         if not end:
@@ -127,7 +138,7 @@ def _year_before(day: date) -> date:
 # -- trailing twelve months ------------------------------------------------------------------
 
 
-def _ttm(db: Database, periods: list[Period], i: int, name: str, *, absolute: bool) -> dict:
+def _ttm(company: CompanyFigures, periods: list[Period], i: int, name: str, *, absolute: bool) -> dict:
     """TTM of a flow figure (`name` is the quarter field, `name + '_ytd'` the year to date)."""
     p = periods[i]
     ytd_name = f"{name}_ytd"
@@ -141,7 +152,7 @@ def _ttm(db: Database, periods: list[Period], i: int, name: str, *, absolute: bo
     fy = next((q for q in reversed(periods[:i]) if q.annual and end and _iso(q.period_end)
                and _year_before(end) < _iso(q.period_end) < end), None)
     if fy is not None and fy.values.get(ytd_name) is not None and p.values.get(ytd_name) is not None:
-        prior = _prior_ytd(db, periods, p, fy, ytd_name, absolute=absolute)
+        prior = _prior_ytd(company, periods, p, fy, ytd_name, absolute=absolute)
         if prior is not None:
             value = fy.values[ytd_name] + p.values[ytd_name] - prior["value"]
             return metric(value, [fy.input(ytd_name, f"{label} FY to {fy.period_end}"),
@@ -154,14 +165,14 @@ def _ttm(db: Database, periods: list[Period], i: int, name: str, *, absolute: bo
     return missing(f"{label}: not stated for the period ending {p.period_end}", [p.input(name)])
 
 
-def _prior_ytd(db: Database, periods: list[Period], p: Period, fy: Period, ytd_name: str, *, absolute: bool) -> dict | None:
+def _prior_ytd(company: CompanyFigures, periods: list[Period], p: Period, fy: Period, ytd_name: str, *, absolute: bool) -> dict | None:
     """YTD of the same period a year earlier: the 10-Q's comparative fact, else an older 10-Q."""
     end, fy_end = _iso(p.period_end), _iso(fy.period_end)
     ytd_days = (end - fy_end).days
     prior_end = _year_before(end)
     concept = p.concept(ytd_name)
     if concept:
-        for fact in db.facts(doc_sha256=p.sources.get(ytd_name, (None, p.doc_sha256))[1], concept=concept):
+        for fact in company.facts(p.sources.get(ytd_name, (None, p.doc_sha256))[1], concept):
             f_end, f_start = _iso(fact["period_end"]), _iso(fact["period_start"])
             if fact["dimensions"] or fact["instant"] or fact["value_num"] is None or not f_end or not f_start:
                 continue
@@ -306,7 +317,7 @@ def _ratio(name: str, numerator: dict, denominator: dict, *, positive_denominato
     return metric(numerator["value"] / denominator["value"], inputs, None)
 
 
-def _screen_period(db: Database, ledger: dict, periods: list[Period], i: int, market: MarketInputs | None, ticker: str) -> dict:
+def _screen_period(company: CompanyFigures, ledger: dict, periods: list[Period], i: int, market: MarketInputs | None, ticker: str) -> dict:
     p = periods[i]
     m: dict[str, dict] = {}
     for name in ("cash_usd", "total_debt_usd", "btc_holdings"):
@@ -319,9 +330,9 @@ def _screen_period(db: Database, ledger: dict, periods: list[Period], i: int, ma
     else:
         m["net_debt_usd"] = missing("needs both total debt and cash", [p.input("total_debt_usd"), p.input("cash_usd")])
 
-    m["operating_income_ttm_usd"] = _ttm(db, periods, i, "operating_income_usd", absolute=False)
-    m["depreciation_amortization_ttm_usd"] = _ttm(db, periods, i, "depreciation_amortization_usd", absolute=True)
-    m["interest_expense_ttm_usd"] = _ttm(db, periods, i, "interest_expense_usd", absolute=True)
+    m["operating_income_ttm_usd"] = _ttm(company, periods, i, "operating_income_usd", absolute=False)
+    m["depreciation_amortization_ttm_usd"] = _ttm(company, periods, i, "depreciation_amortization_usd", absolute=True)
+    m["interest_expense_ttm_usd"] = _ttm(company, periods, i, "interest_expense_usd", absolute=True)
     oi, da = m["operating_income_ttm_usd"], m["depreciation_amortization_ttm_usd"]
     if oi["value"] is not None and da["value"] is not None:
         m["ebitda_ttm_usd"] = metric(oi["value"] + da["value"], [{"name": "operating income", **oi}, {"name": "D&A", **da}],
@@ -400,17 +411,19 @@ def _market_metrics(ledger: dict, m: dict, market: MarketInputs | None, ticker: 
     return out
 
 
-def company_screen(db: Database, ledger: dict, ticker: str, market: MarketInputs | None = None) -> list[dict]:
+def company_screen(company: CompanyFigures, ledger: dict, ticker: str, market: MarketInputs | None = None) -> list[dict]:
     """The company's screen history, one row per period end, oldest first."""
-    periods = _periods(db, ticker)
-    return [_screen_period(db, ledger, periods, i, market, ticker) for i in range(len(periods))]
+    periods = _periods(company)
+    return [_screen_period(company, ledger, periods, i, market, ticker) for i in range(len(periods))]
 
 
-def universe_screen(db: Database, ledgers: dict[str, dict], market: MarketInputs | None = None) -> list[dict]:
-    """The latest period of every company with figures, one row each, sorted by ticker."""
+def universe_screen(companies: dict[str, tuple[CompanyFigures, dict]], market: MarketInputs | None = None) -> list[dict]:
+    """The latest period of every company with figures, one row each, sorted by ticker.
+    `companies`: ticker -> (its figures, its ledger)."""
     rows = []
-    for ticker in sorted(ledgers):
-        history = company_screen(db, ledgers[ticker], ticker, market)
+    for ticker in sorted(companies):
+        figures, ledger = companies[ticker]
+        history = company_screen(figures, ledger, ticker, market)
         if history:
             rows.append(history[-1])
     return rows

@@ -8,7 +8,7 @@ matched against what each document states about itself on its first pages (the r
 above "(Exact name of registrant ...)", "NAME (NYSE: TICK)" in a release, "For the fiscal year
 ended ...", "Date of report ..."). Nothing comes from file names or outside metadata.
 
-Pure functions over strings: `service.index` calls them and turns the result into masks and weights.
+Pure functions over strings: `service.store.index` calls them and turns the result into masks and weights.
 """
 
 from __future__ import annotations

@@ -586,7 +586,7 @@ class Database:
                 for r in conn.execute(query)
             ]
 
-    # -- market inputs (user-supplied prices; see service/market.py) --------------------------
+    # -- market inputs (user-supplied prices; see service/domain/market.py) --------------------------
 
     def save_market_inputs(self, row: dict[str, Any]) -> int:
         """Store one snapshot of user-supplied prices; returns its id. `share_prices` is a dict."""
@@ -605,7 +605,7 @@ class Database:
             return None
         return {**dict(row._mapping), "share_prices": json.loads(row.share_prices or "{}")}
 
-    # -- flags (raised by service/flags.py; the key makes raising idempotent) -----------------
+    # -- flags (raised by service/domain/flags.py; the key makes raising idempotent) -----------------
 
     def insert_flag(self, ticker: str, kind: str, key: str, detail: dict[str, Any]) -> bool:
         """Insert a flag unless one with the same key exists; True if it was new."""

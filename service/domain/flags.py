@@ -25,8 +25,7 @@ from typing import Any
 from extract.identity import instrument_keys
 from ingest.errors import BadInput
 from service.config import Settings
-from service.db import Database
-from service.numbers import stated
+from service.domain.numbers import stated
 
 PERIODIC_FORMS = ("10-Q", "10-K", "10-KT", "20-F", "40-F")
 CURRENT_FORMS = ("8-K", "6-K")
@@ -43,48 +42,46 @@ _OPTION_EXERCISED = re.compile(
     r"|\binclud(es|ed|ing)\b[^.]{0,160}\bexercise\b[^.]{0,80}\boption\b", re.I)
 
 
-def raise_flags(db: Database, ticker: str, ledger: dict, screen_rows: list[dict], settings: Settings) -> list[dict]:
-    """Raise the flags the ledger and the screen call for; returns only the flags new this time."""
+def flag_candidates(ticker: str, ledger: dict, screen_rows: list[dict], documents: list[dict],
+                    debt_mentions: list[dict], settings: Settings) -> list[dict]:
+    """Every flag the ledger and the screen call for, each with its idempotency key; the store
+    keeps a key once, so raising the same candidates again adds nothing.
+
+    `documents`: the company's stored documents (rows of the documents table); `debt_mentions`:
+    its stored debt mentions ({document, key, record})."""
     ticker = ticker.upper()
-    docs = _documents(db, ticker)
-    records = _mention_records(db, ticker)
+    docs = _ok_documents(documents)
+    records = {(r["document"], r["key"]): r["record"] for r in debt_mentions}
     candidates: list[dict] = []
     instruments = ledger.get("instruments", [])
     for inst, key in zip(instruments, instrument_keys(instruments)):
         candidates.extend(_instrument_flags(ticker, inst, key, docs, records))
     candidates.extend(_period_flags(ticker, screen_rows, settings))
-    raised = []
     for flag in candidates:
         flag["detail"]["numbers_as_stated"] = _as_stated(flag["detail"])
-        if db.insert_flag(ticker, flag["kind"], flag["key"], flag["detail"]):
-            raised.append(flag)
-    return raised
+    return candidates
 
 
-def list_flags(db: Database, since: str | None = None, ticker: str | None = None) -> list[dict]:
-    """Flags raised on or after `since` (an ISO date or timestamp), oldest first."""
+def check_since(since: str | None) -> str | None:
+    """`since` as given, once it is an ISO date or timestamp."""
     if since:
         try:
             date.fromisoformat(since[:10])
         except ValueError:
             raise BadInput(f"since={since!r} is not an ISO date", hint="Use YYYY-MM-DD.") from None
-    return db.list_flags(since=since, ticker=ticker)
+    return since
 
 
 # -- instruments -----------------------------------------------------------------------------
 
 
-def _documents(db: Database, ticker: str) -> dict[str, dict]:
+def _ok_documents(documents: list[dict]) -> dict[str, dict]:
     out = {}
-    for d in db.list_documents(ticker=ticker):
+    for d in documents:
         if d["status"] == "ok":
             # .htm filings carry no SEC acceptance date; the period of report stands in for it.
             out[d["file"]] = {**d, "date": d.get("filed") or d.get("period")}
     return out
-
-
-def _mention_records(db: Database, ticker: str) -> dict[tuple[str, str], dict]:
-    return {(r["document"], r["key"]): r["record"] for r in db.debt_mentions(ticker=ticker)}
 
 
 def _instrument_flags(ticker: str, inst: dict, key: str, docs: dict[str, dict], records: dict[tuple[str, str], dict]) -> list[dict]:

@@ -43,7 +43,7 @@ from ingest.chunk import ChunkConfig
 from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
 from service.config import Settings, get_settings
-from service import retrieval
+from service.store import retrieval
 
 log = logging.getLogger("minerlens.index")
 
@@ -610,7 +610,7 @@ class Index:
         """Hybrid search: dense and BM25 rankings over the filtered rows, fused by reciprocal rank.
 
         With `focus` (the default), the query's own words narrow and weigh the candidates (the
-        company it names, its fiscal period, form and statement: `service.retrieval`), and PDF
+        company it names, its fiscal period, form and statement: `service.store.retrieval`), and PDF
         chunks are scored per page: a page's score adds up its chunks', and each page is returned
         once, as its best chunk. `focus=False` is the plain chunk ranking."""
         if not query or not query.strip():

@@ -32,7 +32,7 @@ FIELD_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("principal_usd", ("principal", "how much", "size of", "how large", "how big", "aggregate amount", "raise", "raised", "commitment", "borrowing capacity")),
 ]
 
-# Screen metrics (service.screen keys), by the words analysts use; specific before general.
+# Screen metrics (service.domain.screen keys), by the words analysts use; specific before general.
 METRIC_WORDS: list[tuple[str, tuple[str, ...]]] = [
     ("net_debt_to_ebitda", ("net leverage", "net debt to ebitda", "net debt / ebitda", "net debt/ebitda", "leverage ratio", "leverage")),
     ("ebit_interest_coverage", ("ebit coverage", "ebit interest coverage", "ebit to interest")),
@@ -106,7 +106,7 @@ INSTRUCTION = re.compile(
 # What a question asks of a term beyond its stated value: a bound on it ("the maximum conversion
 # rate"), a level or ratio ("the collateral level"), an event that happens to the instrument
 # ("repurchasing", "redeem"), or a party's role ("who is the trustee"). A stored term is not an
-# answer to any of them; a passage is, only if it states the qualifier too (service.asked).
+# answer to any of them; a passage is, only if it states the qualifier too (service.domain.asked).
 # (name, words in the question, words a sentence stating it uses, what is looked for)
 QUALIFIERS: tuple[tuple[str, str, str, str], ...] = (
     ("bound", r"\b(?:maximum|minimum|max|min|ceiling|at most|at least|highest possible|lowest possible)\b",
@@ -197,7 +197,7 @@ def _first(lowered: str, table: list[tuple[str, tuple[str, ...]]]) -> str | None
 
 
 def understand(question: str, ticker: str | None = None, directory: Directory | None = None) -> Question:
-    """`directory`: the companies the stored filings name (service.db company_names); without
+    """`directory`: the companies the stored filings name (service.store.db company_names); without
     one, the ticker table only."""
     text = " ".join(INSTRUCTION.sub(" ", question).split()) or " ".join(question.split())
     companies, spans = _companies_and_spans(text, directory)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from extract import identity
-from extract.identity import distinctive_words  # noqa: F401 - service.answer reads it from here
+from extract.identity import distinctive_words  # noqa: F401 - service.domain.answer reads it from here
 from extract.records import DebtInstrument
 
 TERM_FIELDS = (

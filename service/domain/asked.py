@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.question import MONTHS, Question
+from service.domain.question import MONTHS, Question
 
 # Each asked term as a value of its shape, with a word that says which term it is.
 _MONEY = r"\$\s?\d"
