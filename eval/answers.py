@@ -265,14 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from service.config import Settings, get_settings
-    from service.pipeline import Pipeline
+    from service.app import build_pipeline
 
     try:
         questions = load_sets([(None, p) for p in args.questions] if args.questions else QUESTION_SETS)
         settings = get_settings()
         if args.data_dir:
             settings = Settings(**{**settings.model_dump(), "data_dir": args.data_dir, "database_url": None})
-        pipeline = Pipeline(settings)
+        pipeline = build_pipeline(settings)
         if args.ingest:
             pipeline.ingest_paths([settings.filings_dir, REPO / "corpus"])
         if not pipeline.db.list_documents():

@@ -18,6 +18,7 @@ from pathlib import Path
 from eval.gold import GoldDocument, load_gold
 from eval.score import DocumentScore, EvalReport, score_document
 from ingest.errors import BadInput, MinerlensError
+from service.app import build_llm
 from service.config import get_settings
 
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
@@ -40,17 +41,15 @@ def _module_exists(name: str) -> bool:
         return False
 
 
-def load_extractors(llm_settings=None) -> Extractors:
-    """The rule-based extractors; with `llm_settings`, debt records go through the LLM fill the
-    pipeline uses in LLM mode (each proposed value through the same evidence gate)."""
+def load_extractors(llm=None) -> Extractors:
+    """The rule-based extractors; with `llm` (an `extract.llm.LlmClient`), debt records go through
+    the LLM fill the pipeline uses in LLM mode (each proposed value through the same evidence gate)."""
     debt = importlib.import_module("extract.debt").extract_debt
-    if llm_settings is not None:
-        from extract.llm import llm_fill_or_keep
-
+    if llm is not None:
         rules = debt
 
         def debt(doc):
-            return [llm_fill_or_keep(record, doc, llm_settings) for record in rules(doc)]
+            return [llm.fill(record, doc) for record in rules(doc)]
 
     contracts = None
     if _module_exists("extract.contracts"):
@@ -197,12 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        llm_settings = None
-        if args.llm:
-            llm_settings = get_settings()
-            if not llm_settings.llm_base_url:
-                raise BadInput("--llm needs an endpoint", hint="Set MINERLENS_LLM_BASE_URL (and _MODEL) to an OpenAI-compatible server.")
-        report = run_eval(files=args.files, extractors=load_extractors(llm_settings))
+        settings = get_settings()
+        llm = build_llm(settings) if args.llm else None
+        if args.llm and llm is None:
+            raise BadInput("--llm needs an endpoint", hint="Set MINERLENS_LLM_BASE_URL (and _MODEL) to an OpenAI-compatible server.")
+        report = run_eval(files=args.files, extractors=load_extractors(llm))
         baseline = read_baseline(args.baseline)
     except MinerlensError as exc:
         print(f"eval: {exc}" + (f" ({exc.hint})" if exc.hint else ""), file=sys.stderr)
@@ -217,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = report.scores()
     if args.llm:
         # The baseline measures the rules; LLM mode is reported beside it, with its warnings counted.
-        print(f"\nLLM mode against {llm_settings.llm_base_url}: compare with a run without --llm")
+        print(f"\nLLM mode against {settings.llm_base_url}: compare with a run without --llm")
         return 0
     if args.update_baseline:
         if args.files:

@@ -93,6 +93,20 @@ class Synthesis(NamedTuple):
     unsupported_numbers: list[str]
 
 
+class LlmClient:
+    """The configured endpoint, built once at the composition root (`service.app.build_llm`) and
+    handed to whoever needs the model: the pipeline fills terms, the answerer synthesizes."""
+
+    def __init__(self, settings: LlmSettings) -> None:
+        self.settings = settings
+
+    def fill(self, record: DebtInstrument, doc: Document) -> DebtInstrument:
+        return llm_fill_or_keep(record, doc, self.settings)
+
+    def synthesize(self, question: str, evidence: list[Evidence]) -> Synthesis:
+        return llm_synthesize(question, evidence, self.settings)
+
+
 def enabled(settings: LlmSettings) -> bool:
     return bool(getattr(settings, "llm_base_url", None))
 

@@ -523,25 +523,6 @@ class EdgarClient:
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
 
-    @classmethod
-    def from_env(cls, cache_dir: Path | str | None = None, environ: Mapping[str, str] | None = None,
-                 **kwargs: Any) -> EdgarClient:
-        """MINERLENS_SEC_USER_AGENT (required), MINERLENS_SEC_WWW_URL, MINERLENS_SEC_DATA_URL,
-        MINERLENS_SEC_CACHE_DIR, MINERLENS_SEC_RATE_LIMIT_PAUSE_S. Explicit arguments win."""
-        env = os.environ if environ is None else environ
-        if "MINERLENS_SEC_WWW_URL" in env:
-            kwargs.setdefault("www_url", env["MINERLENS_SEC_WWW_URL"])
-        if "MINERLENS_SEC_DATA_URL" in env:
-            kwargs.setdefault("data_url", env["MINERLENS_SEC_DATA_URL"])
-        if "MINERLENS_SEC_RATE_LIMIT_PAUSE_S" in env:
-            try:
-                kwargs.setdefault("rate_limit_pause_s", float(env["MINERLENS_SEC_RATE_LIMIT_PAUSE_S"]))
-            except ValueError:
-                raise ConfigError("MINERLENS_SEC_RATE_LIMIT_PAUSE_S must be a number of seconds") from None
-        if cache_dir is None and env.get("MINERLENS_SEC_CACHE_DIR"):
-            cache_dir = env["MINERLENS_SEC_CACHE_DIR"]
-        return cls(env.get("MINERLENS_SEC_USER_AGENT", ""), cache_dir=cache_dir, **kwargs)
-
     def close(self) -> None:
         self._http.close()
 

@@ -49,6 +49,7 @@ from ingest.chunk import chunk_document  # noqa: E402
 from ingest.parse import parse_path  # noqa: E402
 from ingest.types import Chunk  # noqa: E402
 from service.config import Settings, get_settings  # noqa: E402
+from service.app import build_pipeline  # noqa: E402
 from service.pipeline import Pipeline  # noqa: E402
 
 TARGETS = {
@@ -539,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="minerlens-bench-") as tmp:
         data_dir = Path(tmp)
         settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'minerlens.sqlite'}")
-        pipeline = Pipeline(settings)
+        pipeline = build_pipeline(settings)
 
         print(f"[2/4] ingest {len(filings)} filings, pipeline vs raw embedder (interleaved)", flush=True)
         ingest = measure_ingest(pipeline, filings)

@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
 from benchmark import machine_info  # noqa: E402
 from service.config import Settings  # noqa: E402
+from service.app import build_pipeline  # noqa: E402
 from service.pipeline import Pipeline  # noqa: E402
 
 DEFAULT_FB = REPO_ROOT.parent / "shared" / "financebench"
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--print", action="store_true", help="print figures and misses; write nothing")
     args = parser.parse_args(argv)
 
-    pipeline = Pipeline(Settings(data_dir=args.data_dir))
+    pipeline = build_pipeline(Settings(data_dir=args.data_dir))
     started = time.perf_counter()
     ingest = pipeline.ingest_paths([args.financebench / "pdfs"])
     ingest_s = time.perf_counter() - started

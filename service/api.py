@@ -31,8 +31,8 @@ from ingest.errors import BadInput, Forbidden, MinerlensError, TooLarge, Unautho
 from service.domain.answer import Answer
 from service.config import Settings, get_settings
 from service.domain.market import market_inputs
+from service.app import build_pipeline, build_watcher
 from service.pipeline import Pipeline
-from service.watch import build_watcher
 
 log = logging.getLogger("minerlens.api")
 
@@ -216,12 +216,13 @@ def current_pipeline(request: Request) -> Pipeline:
 PipelineDep = Annotated[Pipeline, Depends(current_pipeline)]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
+    """`pipeline`: one already built (tests hand in theirs); by default built from `settings`."""
     settings = settings or get_settings()
     app = FastAPI(title="minerlens", version="0.1.0", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.",
                   lifespan=lifespan)
     app.add_middleware(Guard, settings=settings)
-    app.state.pipeline = Pipeline(settings)
+    app.state.pipeline = pipeline or build_pipeline(settings)
     app.state.watcher = build_watcher(app.state.pipeline, settings) if settings.watch else None
 
     @app.exception_handler(MinerlensError)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -17,11 +16,6 @@ from service.domain.numbers import percent, plain, usd
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a package; never download
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is for our one-line errors
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -107,10 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def pipeline():
+    from service.app import build_pipeline
     from service.config import get_settings
-    from service.pipeline import Pipeline
 
-    return Pipeline(get_settings())
+    return build_pipeline(get_settings())
 
 
 def print_json(obj) -> None:
@@ -282,7 +276,8 @@ def cmd_market(args) -> int:
 def cmd_watch(args) -> int:
     import threading
 
-    from service.watch import FolderWatcher, build_watcher
+    from service.app import build_watcher
+    from service.watch import FolderWatcher
 
     p = pipeline()
     watcher = build_watcher(p, p.settings, since=args.since)

@@ -1,5 +1,6 @@
-"""Settings, read from MINERLENS_* environment variables. No settings object is built at import:
-call `get_settings()` where one is needed, so tests can change the environment first."""
+"""Settings, read from MINERLENS_* environment variables: the only place minerlens reads its
+environment. No settings object is built at import: the edges call `get_settings()` once and hand
+it to `service.app`, which builds every part from it."""
 
 from __future__ import annotations
 
@@ -45,10 +46,17 @@ class Settings(BaseSettings):
         description="Seconds between polls of each company's EDGAR submissions.")
     watch_inbox: Path | None = Field(None, description="A folder whose dropped files are ingested (done/, failed/ inside).")
     sec_user_agent: str | None = Field(None, description="'Company Name contact@example.com', required by SEC.")
+    sec_www_url: str = Field("https://www.sec.gov", description="EDGAR Archives base URL (tests point it at a local server).")
+    sec_data_url: str = Field("https://data.sec.gov", description="EDGAR submissions API base URL.")
+    sec_cache_dir: Path | None = Field(None, description="Where fetched Archives files are cached; default data_dir/sec-cache.")
+    sec_rate_limit_pause_s: float = Field(600.0, ge=0, description="Seconds to pause every request after SEC answers 403/429.")
     # Screening flags (service/domain/flags.py): a flag is raised when a period crosses one of these.
     flag_total_debt_up_pct: float = Field(25.0, description="Flag total debt up more than this percent against the prior period.")
     flag_leverage_max: float = Field(4.0, description="Flag net debt / EBITDA above this multiple (or EBITDA negative with net debt).")
     flag_coverage_min: float = Field(2.0, description="Flag EBITDA / interest expense below this multiple.")
+
+    # The crash test hook (service/pipeline.py): kill the process right after this write step.
+    test_kill_at: str = Field("", description="original | vectors | rows | flags; empty in normal use.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,4 +1,6 @@
-"""The composition root: parse, chunk, index, extract, save. Readable top to bottom.
+"""The ingest path and the reads the API and CLI share: parse, chunk, index, extract, save.
+Readable top to bottom. Its parts (database, embedder, index, LLM client) are handed in by
+`service.app`, the one place they are built from `Settings`.
 
 Ingest is idempotent by content: a document's id is the sha256 of its bytes, so the same bytes
 twice change nothing and return before the embedding model is even loaded. Every file is handled
@@ -15,9 +17,9 @@ Crash safety: the vectors are written first, then the documents row, the extract
 dir repairs what a killed writer left at any of those steps (`_reconcile_rows`, `_reconcile_vectors`):
 orphan vectors, extraction rows and originals are removed, pending flags are raised.
 
-Test hook: MINERLENS_TEST_KILL_AT=<step> (original | vectors | rows | flags) kills the process with
-SIGKILL right after that step of a write, as a power cut would (tests/service/test_crash.py). It is
-read once, at import, and unset in normal use.
+Test hook: MINERLENS_TEST_KILL_AT=<step> (original | vectors | rows | flags; `Settings.test_kill_at`)
+kills the process with SIGKILL right after that step of a write, as a power cut would
+(tests/service/test_crash.py). Empty in normal use.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 try:
     import fcntl
@@ -42,7 +44,7 @@ except ImportError:  # Windows: no advisory file locks; one writing process per 
 from tqdm import tqdm
 
 from extract.document import extract_document
-from extract.records import DebtInstrument, Extraction, HpcContract
+from extract.records import Extraction, HpcContract
 from ingest import budget
 from ingest.chunk import chunk_document
 from ingest.errors import BadInput, DocumentFailed, MinerlensError, NotFound, OverBudget, TooLarge
@@ -60,14 +62,16 @@ from service.store import records
 from service.store.db import Database
 from service.store.index import Embedder, Index
 
+if TYPE_CHECKING:
+    from extract.llm import LlmClient  # built by service.app only when the LLM mode is on
+
 log = logging.getLogger("minerlens.pipeline")
 _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
-_KILL_AT = os.environ.get("MINERLENS_TEST_KILL_AT", "")  # the test hook (module docstring); read only here
 
 
-def _crash_point(step: str) -> None:
+def _crash_point(step: str, kill_at: str) -> None:
     """The test hook: die here, without cleanup, when MINERLENS_TEST_KILL_AT names this step."""
-    if step == _KILL_AT:
+    if step == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -121,10 +125,17 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings) -> None:
+    """`index_factory` opens the index on first use: listing documents or re-ingesting unchanged
+    bytes needs neither Chroma nor the model. `llm`: the LLM-assisted mode's client, or None."""
+
+    def __init__(self, settings: Settings, *, db: Database, embedder: Embedder, index_factory: Callable[[], Index],
+                 llm: LlmClient | None = None) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = Database(settings.resolved_database_url)
+        self.db = db
+        self.embedder = embedder
+        self.llm = llm
+        self._index_factory = index_factory
         self._index: Index | None = None
         self._stamp_seen = -1  # the store stamp the index view is in step with
         self._refresh_lock = threading.Lock()  # one reload at a time, and none twice for one stamp
@@ -135,10 +146,9 @@ class Pipeline:
 
     @property
     def index(self) -> Index:
-        # Loaded on first use: listing documents or re-ingesting unchanged bytes needs no model.
         if self._index is None:
             self._stamp_seen = self.db.stamp()  # read before loading: a write meanwhile reloads at the next search
-            index = Index(self.settings.data_dir, Embedder(self.settings), self.settings)
+            index = self._index_factory()
             self._reconcile_vectors(index)
             self._index = index
         return self._index
@@ -146,7 +156,7 @@ class Pipeline:
     def _load_model(self) -> None:
         """Open the index and load the embedding model now (once per process; later calls hit the query
         cache): the first document's memory budget must not pay the ~450 MB those take."""
-        self.index.embedder.embed_query("load the model")
+        self.embedder.embed_query("load the model")
 
     @property
     def max_bytes(self) -> int:
@@ -215,7 +225,7 @@ class Pipeline:
                     raise OverBudget(f"{doc.file}: {tables:,} tables, over the budget of {settings.max_doc_tables:,} per document")
                 chunks = chunk_document(
                     doc,
-                    self.index.embedder.count_tokens,
+                    self.embedder.count_tokens,
                     max_tokens=settings.chunk_tokens,
                     overlap_tokens=settings.chunk_overlap_tokens,
                 )
@@ -231,23 +241,23 @@ class Pipeline:
             index = self.index
             self._in_step(index, strict=True)  # another process wrote since: write through a fresh Chroma client
             self._store_original(data, doc)
-            _crash_point("original")
+            _crash_point("original", self.settings.test_kill_at)
             self._saw(self.db.bump_stamp())  # before the vectors change: readers elsewhere reload
             # Vectors first; then the documents row, which marks the document as ingested, with its
             # extraction rows and the flags mark in one transaction. A crash in between leaves orphan
             # vectors that no search returns and the next start removes; re-ingesting writes them again.
             try:
                 index.add(chunks, vectors)
-                _crash_point("vectors")
+                _crash_point("vectors", self.settings.test_kill_at)
                 # A bare .htm carries no filing date; its period (an 8-K's event date) orders it in the ledger.
                 stamp = self.db.save_document(doc, chunks, extraction=extraction, filed=doc.filing.filed or doc.filing.period)
             except BaseException:
                 index.delete_document(doc.sha256)  # the transaction rolled back; the vectors go too
                 raise
             self._saw(stamp)
-            _crash_point("rows")
+            _crash_point("rows", self.settings.test_kill_at)
             flags = self.refresh_flags(company) if company else []
-            _crash_point("flags")
+            _crash_point("flags", self.settings.test_kill_at)
             if company:
                 self.db.clear_flags_pending(company)
         return IngestResult(
@@ -338,15 +348,10 @@ class Pipeline:
 
     def _extract(self, doc: Document) -> Extraction:
         extraction = extract_document(doc)
-        if self.settings.llm_base_url:
-            extraction.debt_instruments = [self._llm_fill(record, doc) for record in extraction.debt_instruments]
+        if self.llm is not None:
+            # LLM-assisted mode: the model fills terms the rules missed, each through the evidence gate.
+            extraction.debt_instruments = [self.llm.fill(record, doc) for record in extraction.debt_instruments]
         return extraction
-
-    def _llm_fill(self, record: DebtInstrument, doc: Document) -> DebtInstrument:
-        """LLM-assisted mode: the model fills terms the rules missed, each through the evidence gate."""
-        from extract.llm import llm_fill_or_keep  # langchain loads only when the mode is on
-
-        return llm_fill_or_keep(record, doc, self.settings)
 
     def _store_original(self, data: bytes, doc: Document) -> None:
         """Keep the bytes as received, so any document can be re-extracted later without the source."""
@@ -455,4 +460,4 @@ class Pipeline:
             search=self.search,
             companies=self.db.company_names,
         )
-        return Answerer(sources, self.settings).ask(question, ticker=ticker.upper() if ticker else None)
+        return Answerer(sources, self.llm).ask(question, ticker=ticker.upper() if ticker else None)

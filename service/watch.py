@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import queue
 import re
 import shutil
@@ -47,7 +46,6 @@ from ingest import companies
 from ingest.edgar import EdgarClient, FilingHeaders, HeaderDocument, SubmissionRow, Submissions, normalize_accession
 from ingest.errors import BadInput, ConfigError, MinerlensError, NotFound, RateLimited
 from ingest.forms import DEBT_ITEMS_8K, form_family
-from service.config import Settings
 from service.pipeline import IngestResult, Pipeline
 
 log = logging.getLogger("minerlens.watch")
@@ -456,20 +454,6 @@ class Watcher:
                 "backoff_until": backoff, "pending": sorted(pending),
             })
         return out
-
-
-def build_watcher(pipeline: Pipeline, settings: Settings, *, since: str | None = None) -> Watcher:
-    """The watcher the CLI and the API run: client from MINERLENS_SEC_* (User-Agent required),
-    Archives cache under data_dir, watchlist from MINERLENS_WATCHLIST."""
-    environ = dict(os.environ)
-    if settings.sec_user_agent:
-        environ["MINERLENS_SEC_USER_AGENT"] = settings.sec_user_agent
-    client = EdgarClient.from_env(cache_dir=settings.data_dir / "sec-cache", environ=environ)
-    watcher = Watcher(pipeline, client, parse_watchlist(settings.watchlist), since=since)
-    # Flags are raised during ingest; raising them again here (idempotent) covers a crash between
-    # storing a filing and flagging it, since the re-ingest then finds the bytes unchanged.
-    watcher.on_filing = lambda ticker, accession, results: pipeline.refresh_flags(ticker)
-    return watcher
 
 
 # --- the folder watcher ----------------------------------------------------------------------------

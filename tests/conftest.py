@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.pipeline import Pipeline
+from service.app import build_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def _ingest(tmp_path_factory, filings_dir):
     Ingesting takes minutes on 2 cores, so every test that needs the whole set shares this one.
     """
     settings = Settings(data_dir=tmp_path_factory.mktemp("minerlens-data"), filings_dir=filings_dir)
-    pipeline = Pipeline(settings)
+    pipeline = build_pipeline(settings)
     report = pipeline.ingest_paths([filings_dir, REPO / "corpus"])
     # A copy taken before any test adds documents (the API tests upload some), for the answers gate.
     pristine = tmp_path_factory.mktemp("pristine") / "data"

@@ -91,3 +91,17 @@ def test_each_library_has_one_importer():
             importers[name].add(str(path.relative_to(REPO)))
     for name, where in importers.items():
         assert where == {OWNER[name]}, f"{name} imported by {sorted(where)}"
+
+
+def test_only_settings_read_the_environment_and_no_module_writes_it_at_import():
+    """Settings (pydantic-settings) reads MINERLENS_*; the one writer is the index, which sets the
+    model libraries' offline switches inside a function, just before it imports them."""
+    for path in modules():
+        tree = ast.parse(path.read_text())
+        top_level = {id(n) for stmt in tree.body if not isinstance(stmt, (ast.FunctionDef, ast.ClassDef))
+                     for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "putenv"):
+                where = str(path.relative_to(REPO))
+                assert where == "service/store/index.py", f"{where} touches the environment"
+                assert id(node) not in top_level, f"{where} touches the environment at import"

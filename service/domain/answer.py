@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -137,14 +137,20 @@ class Sources:
         return self._cached("contracts", ticker, lambda: self._contracts(ticker))
 
 
+class Synthesizer(Protocol):
+    """What the answerer needs of an LLM client (`extract.llm.LlmClient`)."""
+
+    def synthesize(self, question: str, evidence: list[Evidence]) -> Any: ...
+
+
 def refusal(q: Question, reason: str, data: dict | None = None) -> Answer:
     return Answer(question=q.text, answer=f"Insufficient evidence: {reason}", insufficient_evidence=True, kind="refusal", data=data)
 
 
 class Answerer:
-    def __init__(self, sources: Sources, settings: Any = None) -> None:
+    def __init__(self, sources: Sources, llm: Synthesizer | None = None) -> None:
         self.sources = sources
-        self.settings = settings
+        self.llm = llm  # with one, the answer is the model's over the same evidence (`_synthesize`)
 
     def ask(self, question: str, ticker: str | None = None) -> Answer:
         if not question or not question.strip():
@@ -558,12 +564,10 @@ class Answerer:
 
     def _synthesize(self, answer: Answer) -> Answer:
         """With an LLM configured, its answer over the same evidence; citations it invents dropped."""
-        if not self.settings or not getattr(self.settings, "llm_base_url", None):
+        if self.llm is None:
             return answer
-        from extract.llm import llm_synthesize
-
         try:
-            synthesis = llm_synthesize(answer.question, answer.citations, self.settings)
+            synthesis = self.llm.synthesize(answer.question, answer.citations)
         except MinerlensError as exc:
             answer.data = {**(answer.data or {}), "llm_error": exc.message}
             return answer

@@ -15,21 +15,10 @@ first search after a change) so a batch of adds pays for one rebuild, not one pe
 
 from __future__ import annotations
 
-import os
-
-# Before sentence_transformers/transformers are imported: nothing may ever be downloaded.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-# OpenMP threads that spin while waiting make torch 20-40x slower for a one-line query when the
-# 2 cores are shared with other work (measured 600 ms vs 17 ms); passive waiting costs nothing idle.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import functools
 import json
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -42,7 +31,6 @@ import numpy as np
 from ingest.chunk import ChunkConfig
 from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
-from service.config import Settings, get_settings
 from service.store import retrieval
 
 log = logging.getLogger("minerlens.index")
@@ -100,6 +88,19 @@ def resolve_dtype(setting: str) -> str:
     raise ConfigError(f"embed_dtype must be auto, float32 or bfloat16, got {setting!r}")
 
 
+def _offline_and_quiet() -> None:
+    """Set just before torch, sentence-transformers or chromadb is first imported (never at import
+    of this module): those libraries read these variables once, when they load."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a package; nothing may download
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # stderr is for one-line errors
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    # OpenMP threads that spin while waiting make torch 20-40x slower for a one-line query when the
+    # 2 cores are shared with other work (measured 600 ms vs 17 ms); passive waiting costs nothing idle.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 class Embedder:
     """all-MiniLM-L6-v2 on CPU. The model loads on first `embed`, once per process per dtype;
     `count_tokens` needs only the tokenizer and never loads torch."""
@@ -109,11 +110,7 @@ class Embedder:
     _models: dict[str, Any] = {}
     _load_lock = threading.Lock()
 
-    def __init__(self, settings: Settings | None = None, *, dtype: str | None = None, batch_size: int | None = None) -> None:
-        if dtype is None or batch_size is None:
-            settings = settings or get_settings()
-            dtype = dtype or settings.embed_dtype
-            batch_size = batch_size or settings.embed_batch_size
+    def __init__(self, *, dtype: str = "auto", batch_size: int = 64) -> None:
         self.dtype = resolve_dtype(dtype)
         self.batch_size = batch_size
         self._tokenizer = _load_tokenizer()
@@ -137,6 +134,7 @@ class Embedder:
         with Embedder._load_lock:
             model = Embedder._models.get(self.dtype)
             if model is None:
+                _offline_and_quiet()
                 import torch
                 from sentence_transformers import SentenceTransformer
 
@@ -371,10 +369,12 @@ def _filed_int(value: str | None) -> int:
 
 
 class Index:
-    def __init__(self, data_dir: Path | str, embedder: Embedder, chunk_config: ChunkConfig | Settings | None = None) -> None:
+    def __init__(self, data_dir: Path | str, embedder: Embedder, chunk_config: ChunkConfig | None = None, *,
+                 ephemeral: bool = False) -> None:
+        """`ephemeral`: Chroma in memory, gone with the process (the fast test lane); otherwise
+        Chroma persists under data_dir/chroma."""
         self.embedder = embedder
-        if isinstance(chunk_config, Settings):
-            chunk_config = ChunkConfig(max_tokens=chunk_config.chunk_tokens, overlap_tokens=chunk_config.chunk_overlap_tokens)
+        self.ephemeral = ephemeral
         self.chunk_config = chunk_config or ChunkConfig()
         self.data_dir = Path(data_dir)
         self.name = collection_name(embedder.name, embedder.dtype, self.chunk_config)
@@ -389,15 +389,20 @@ class Index:
     # -- loading ---------------------------------------------------------------------------
 
     def _open(self) -> tuple[Any, Any]:
+        _offline_and_quiet()
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         try:
-            (self.data_dir / "chroma").mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(
-                path=str(self.data_dir / "chroma"),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
+            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            if self.ephemeral:
+                # In-memory clients of one process share one store: a fresh collection name per
+                # Index keeps two ephemeral indexes apart.
+                client = chromadb.EphemeralClient(settings=chroma_settings)
+                self.name = f"{self.name}-{id(self):x}"
+            else:
+                (self.data_dir / "chroma").mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
             # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
             collection = client.get_or_create_collection(
                 name=self.name,
@@ -489,6 +494,8 @@ class Index:
         self.bm25_source = "disk"
 
     def _save_bm25(self, retriever: Any, ids: list[str]) -> None:
+        if self.ephemeral:
+            return  # nothing outlives an in-memory index
         try:
             self._bm25_dir.mkdir(parents=True, exist_ok=True)
             retriever.save(str(self._bm25_dir))

@@ -88,17 +88,6 @@ def test_client_refuses_to_start_without_a_declared_user_agent(ua, why):
         EdgarClient(ua)
 
 
-def test_from_env_reads_user_agent_and_base_urls(tmp_path):
-    env = {"MINERLENS_SEC_USER_AGENT": UA, "MINERLENS_SEC_WWW_URL": "http://127.0.0.1:9/www",
-           "MINERLENS_SEC_DATA_URL": "http://127.0.0.1:9/data", "MINERLENS_SEC_RATE_LIMIT_PAUSE_S": "30"}
-    client = EdgarClient.from_env(cache_dir=tmp_path, environ=env, limiter=RateLimiter())
-    assert (client.user_agent, client.www_url, client.data_url) == (UA, "http://127.0.0.1:9/www", "http://127.0.0.1:9/data")
-    assert client.rate_limit_pause_s == 30.0
-    assert client.cache.root == tmp_path
-    with pytest.raises(ConfigError, match="no SEC User-Agent"):
-        EdgarClient.from_env(environ={})
-
-
 def test_server_rejects_requests_without_user_agent_with_secs_text(server):
     response = httpx.get(f"{server.data_url}/submissions/CIK0000827876.json", headers={"User-Agent": ""})
     assert response.status_code == 403

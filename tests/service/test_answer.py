@@ -16,6 +16,7 @@ import pytest
 from extract.document import extract_document
 from ingest.parse import parse_path
 from service.config import Settings
+from service.app import build_pipeline
 from service.pipeline import Pipeline
 from service.domain.question import understand
 
@@ -40,7 +41,7 @@ def texts(filings_dir) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pipeline(filings_dir, tmp_path_factory) -> Pipeline:
-    p = Pipeline(Settings(data_dir=tmp_path_factory.mktemp("answers"), filings_dir=filings_dir, llm_base_url=None))
+    p = build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("answers"), filings_dir=filings_dir, llm_base_url=None))
     for path in [filings_dir / f for f in STORED_ONLY] + [REPO / "corpus" / "contracts" / f for f in CONTRACTS]:
         doc = parse_path(path)
         p.db.save_document(doc, [])
@@ -232,7 +233,7 @@ IDENTITY = ("DJT_8-K_2025-12-18.txt", "DFDV_424B3_2025-11-03.txt")
 @pytest.fixture(scope="module")
 def identity_pipeline(filings_dir, tmp_path_factory) -> Pipeline:
     """Issuers the ticker table does not know, stored from their own filings (no vectors)."""
-    p = Pipeline(Settings(data_dir=tmp_path_factory.mktemp("identity"), filings_dir=filings_dir, llm_base_url=None))
+    p = build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("identity"), filings_dir=filings_dir, llm_base_url=None))
     for path in [filings_dir / f for f in IDENTITY]:
         doc = parse_path(path)
         p.db.save_document(doc, [])

@@ -9,12 +9,13 @@ import pytest
 from extract.document import extract_document
 from ingest.parse import parse_path
 from service.config import Settings
+from service.app import build_pipeline
 from service.pipeline import Pipeline
 
 
 @pytest.fixture(scope="module")
 def pipeline(filings_dir, tmp_path_factory) -> Pipeline:
-    p = Pipeline(Settings(data_dir=tmp_path_factory.mktemp("terms"), filings_dir=filings_dir, llm_base_url=None))
+    p = build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("terms"), filings_dir=filings_dir, llm_base_url=None))
     doc = parse_path(filings_dir / "DJT_8-K_2025-12-18.txt")  # structured path only: stored without vectors
     p.db.save_document(doc, [])
     p.db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed, extract_document(doc))

@@ -17,7 +17,7 @@ import pytest
 from ingest import budget
 from ingest.errors import OverBudget
 from service.config import Settings
-from service.pipeline import Pipeline
+from service.app import build_pipeline
 from tests.http_server import serve_subprocess
 
 GOOD = "FUFU_6-K_2024-08-20.htm"  # 14 KB, 12 chunks: embedding it grows the process by ~10-20 MB
@@ -81,7 +81,7 @@ def test_check_raises_once_memory_grows_past_the_budget():
 
 
 def test_a_document_over_the_memory_budget_fails_and_the_batch_goes_on(tmp_path, big_html, filings_dir):
-    p = Pipeline(Settings(data_dir=tmp_path / "data", filings_dir=filings_dir, max_doc_memory_mb=BUDGET_MB))
+    p = build_pipeline(Settings(data_dir=tmp_path / "data", filings_dir=filings_dir, max_doc_memory_mb=BUDGET_MB))
     p.index.warm()  # the model loaded before measuring: its ~450 MB are the process's, not a document's
 
     before = budget.rss_mb()

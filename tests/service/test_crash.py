@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.pipeline import Pipeline
+from service.app import build_pipeline
 
 FILING = "MARA_8-K_2024-11-21.htm"  # MARA's 0.00% convertible senior notes due 2030, with the option exercised
 QUERY = "convertible senior notes due 2030 initial purchasers option"
@@ -32,7 +32,7 @@ def ingest_killed_at(step: str, data_dir: Path, filings_dir: Path) -> subprocess
 @pytest.fixture(scope="module")
 def reference_flags(tmp_path_factory, filings_dir) -> list[str]:
     """The flags an uninterrupted ingest of the filing raises."""
-    p = Pipeline(Settings(data_dir=tmp_path_factory.mktemp("uninterrupted"), filings_dir=filings_dir))
+    p = build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("uninterrupted"), filings_dir=filings_dir))
     assert p.ingest_paths([filings_dir / FILING]).counts() == {"ingested": 1}
     keys = sorted(f["key"] for f in p.flags())
     assert "new_debt_instrument:MARA:convertible:2030" in keys
@@ -50,7 +50,7 @@ def test_a_writer_killed_at_any_step_leaves_a_store_the_next_open_repairs(step, 
     killed = ingest_killed_at(step, data_dir, filings_dir)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
 
-    p = Pipeline(Settings(data_dir=data_dir, filings_dir=filings_dir))
+    p = build_pipeline(Settings(data_dir=data_dir, filings_dir=filings_dir))
     assert p.db.count_documents() == (1 if stored else 0)
     assert p.db.flags_pending() == []
     hits = p.search(QUERY, k=5)

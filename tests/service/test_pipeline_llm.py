@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 
 from service.config import Settings
-from service.pipeline import Pipeline
+from service.app import build_pipeline
 
 
 def closed_port() -> int:
@@ -18,7 +18,7 @@ def closed_port() -> int:
 
 def test_endpoint_down_keeps_the_rules_and_warns(tmp_path, filings_dir):
     settings = Settings(data_dir=tmp_path, llm_base_url=f"http://127.0.0.1:{closed_port()}/v1", llm_model="gemma", llm_timeout_s=5)
-    pipeline = Pipeline(settings)
+    pipeline = build_pipeline(settings)
     result = pipeline.ingest_file(filings_dir / "CLSK_8-K_2025-11-12.txt")
     assert result.status == "ingested"
     (notes,) = [m.record for m in pipeline.debt_mentions("CLSK")]

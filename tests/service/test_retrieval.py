@@ -11,6 +11,7 @@ import pytest
 
 from ingest.parse import parse_path
 from service.config import Settings
+from service.app import build_pipeline
 from service.pipeline import Pipeline
 from service.store.retrieval import (
     Cues,
@@ -124,7 +125,7 @@ def test_a_statement_page_is_known_by_its_title(financebench_dir):
 @pytest.fixture(scope="module")
 def two_company_store(tmp_path_factory, financebench_dir) -> Pipeline:
     """Two companies' 8-Ks reporting their annual meetings' votes: the same kind of page twice."""
-    pipeline = Pipeline(Settings(data_dir=tmp_path_factory.mktemp("two-companies")))
+    pipeline = build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("two-companies")))
     report = pipeline.ingest_paths([financebench_dir / "FOOTLOCKER_2022_8K_dated-2022-05-20.pdf",
                                     financebench_dir / "PEPSICO_2023_8K_dated-2023-05-05.pdf"])
     assert report.counts() == {"ingested": 2}

@@ -14,7 +14,7 @@ import pytest
 from ingest.edgar import EdgarClient, RateLimiter
 from ingest.errors import BadInput, ConfigError
 from service.config import Settings
-from service.store.index import Index
+from service.app import build_edgar_client, build_pipeline
 from service.pipeline import Pipeline
 from service.watch import FolderWatcher, WatchedCompany, Watcher, is_wanted, parse_watchlist
 
@@ -40,9 +40,22 @@ def server(filings_dir):
 @pytest.fixture
 def pipeline(tmp_path, embedder) -> Pipeline:
     settings = Settings(data_dir=tmp_path / "data")
-    pipe = Pipeline(settings)
-    pipe._index = Index(settings.data_dir, embedder, settings)  # the session's model: loaded once
-    return pipe
+    return build_pipeline(settings, embedder=embedder)  # the session's model: loaded once
+
+
+def test_edgar_client_comes_from_settings(tmp_path, monkeypatch):
+    """The MINERLENS_SEC_* variables reach the client through Settings (service.app), never os.environ."""
+    for name, value in {"MINERLENS_SEC_USER_AGENT": UA, "MINERLENS_SEC_WWW_URL": "http://127.0.0.1:9/www",
+                        "MINERLENS_SEC_DATA_URL": "http://127.0.0.1:9/data", "MINERLENS_SEC_RATE_LIMIT_PAUSE_S": "30",
+                        "MINERLENS_DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    client = build_edgar_client(Settings())
+    assert (client.user_agent, client.www_url, client.data_url) == (UA, "http://127.0.0.1:9/www", "http://127.0.0.1:9/data")
+    assert client.rate_limit_pause_s == 30.0
+    assert client.cache.root == tmp_path / "sec-cache"
+    monkeypatch.delenv("MINERLENS_SEC_USER_AGENT")
+    with pytest.raises(ConfigError, match="no SEC User-Agent"):
+        build_edgar_client(Settings())
 
 
 def make_client(server: EdgarServer, tmp_path: Path) -> EdgarClient:
