@@ -30,9 +30,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ingest.errors import BadInput, Forbidden, MinerlensError, TooLarge, Unauthorized
 from service.domain.answer import Answer
 from service.config import Settings, get_settings
-from service.domain.market import market_inputs
+from service.domain.market import MarketInputs, market_inputs
+from service.domain.models import ContractBook, Flag, Ledger, ScreenRow, StoredDocument
 from service.app import build_pipeline, build_watcher
-from service.pipeline import Pipeline
+from service.pipeline import IngestResult, Pipeline
 
 log = logging.getLogger("minerlens.api")
 
@@ -208,6 +209,66 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
+class Health(BaseModel):
+    status: str
+    documents: int = Field(description="Documents stored.")
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[StoredDocument]
+
+
+class UniverseScreen(BaseModel):
+    companies: list[ScreenRow] = Field(description="The latest period of every company with figures, by ticker.")
+
+
+class CompanyScreen(BaseModel):
+    ticker: str
+    periods: list[ScreenRow] = Field(description="One row per period end, oldest first.")
+
+
+class FlagsResponse(BaseModel):
+    flags: list[Flag] = Field(description="Oldest first.")
+
+
+class WatchCompany(BaseModel):
+    ticker: str
+    cik: str
+    last_poll: str | None
+    last_accession: str | None
+    error: str | None
+    backoff_until: str | None
+    pending: list[str] = Field(description="Accessions that failed and are tried again.")
+
+
+class WatchStatus(BaseModel):
+    enabled: bool
+    companies: list[WatchCompany]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="bad_input, not_found, too_large, unauthorized, ...")
+    message: str
+    hint: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a 4xx for bad input, 5xx for the server's own failures; never a stack trace."""
+
+    error: ErrorDetail
+
+
+ERRORS = {"4XX": {"model": ErrorResponse, "description": "Bad input (the code says which)."},
+          "5XX": {"model": ErrorResponse, "description": "The server failed; its log has the details."}}
+
+
+class PngResponse(Response):
+    media_type = "image/png"
+
+
+PNG = {200: {"content": {"image/png": {}}, "description": "A PNG image."}}
+
+
 def current_pipeline(request: Request) -> Pipeline:
     return request.app.state.pipeline
 
@@ -220,7 +281,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     """`pipeline`: one already built (tests hand in theirs); by default built from `settings`."""
     settings = settings or get_settings()
     app = FastAPI(title="minerlens", version="0.1.0", description="Debt and AI/HPC contracts of listed Bitcoin miners, with evidence.",
-                  lifespan=lifespan)
+                  lifespan=lifespan, responses=ERRORS)
     app.add_middleware(Guard, settings=settings)
     app.state.pipeline = pipeline or build_pipeline(settings)
     app.state.watcher = build_watcher(app.state.pipeline, settings) if settings.watch else None
@@ -246,12 +307,12 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         log.exception("unhandled error")  # the trace goes to the server log, never to the client
         return JSONResponse(error_body("internal_error", "internal error", "The server log has the details."), status_code=500)
 
-    @app.get("/healthz")
-    def healthz(p: PipelineDep) -> dict:
-        return {"status": "ok", "documents": p.db.count_documents()}
+    @app.get("/healthz", response_model=Health)
+    def healthz(p: PipelineDep) -> Health:
+        return Health(status="ok", documents=p.db.count_documents())
 
-    @app.post("/documents", status_code=201)
-    def upload_document(p: PipelineDep, file: Annotated[UploadFile, File()], ticker: Annotated[str | None, Query(max_length=10)] = None) -> dict:
+    @app.post("/documents", status_code=201, response_model=IngestResult)
+    def upload_document(p: PipelineDep, file: Annotated[UploadFile, File()], ticker: Annotated[str | None, Query(max_length=10)] = None) -> IngestResult:
         # A plain def: FastAPI runs it in a worker thread, so parsing and embedding leave the event loop free.
         limit = p.max_bytes
         data = file.file.read(limit + 1)
@@ -260,12 +321,11 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         name = (file.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
         if not name:
             raise BadInput("the upload has no file name")
-        result = p.ingest_bytes(data, name, ticker=ticker)
-        return result.__dict__
+        return p.ingest_bytes(data, name, ticker=ticker)
 
-    @app.get("/documents")
-    def list_documents(p: PipelineDep, ticker: str | None = None, form: str | None = None) -> dict:
-        return {"documents": p.db.list_documents(ticker=ticker, form=form)}
+    @app.get("/documents", response_model=DocumentsResponse)
+    def list_documents(p: PipelineDep, ticker: str | None = None, form: str | None = None) -> DocumentsResponse:
+        return DocumentsResponse(documents=p.documents(ticker=ticker, form=form))
 
     @app.get("/search", response_model=SearchResponse)
     def search(
@@ -284,41 +344,42 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     def ask(p: PipelineDep, body: AskRequest) -> Answer:
         return p.ask(body.question, ticker=body.ticker)
 
-    @app.get("/companies/{ticker}/debt")
-    def company_debt(p: PipelineDep, ticker: str) -> dict:
+    @app.get("/companies/{ticker}/debt", response_model=Ledger)
+    def company_debt(p: PipelineDep, ticker: str) -> Ledger:
         return p.debt_ledger(ticker)
 
-    @app.get("/screen")
-    def screen(p: PipelineDep) -> dict:
-        return {"companies": p.universe()}
+    @app.get("/screen", response_model=UniverseScreen)
+    def screen(p: PipelineDep) -> UniverseScreen:
+        return UniverseScreen(companies=p.universe())
 
-    @app.get("/companies/{ticker}/screen")
-    def company_screen(p: PipelineDep, ticker: str) -> dict:
-        return {"ticker": ticker.upper(), "periods": p.screen(ticker)}
+    @app.get("/companies/{ticker}/screen", response_model=CompanyScreen)
+    def company_screen(p: PipelineDep, ticker: str) -> CompanyScreen:
+        return CompanyScreen(ticker=ticker.upper(), periods=p.screen(ticker))
 
-    @app.get("/flags")
-    def flags(p: PipelineDep, since: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}")] = None, ticker: str | None = None) -> dict:
-        return {"flags": p.flags(since=real_date(since, "since"), ticker=ticker)}
+    # A flag's detail has the keys its kind states, no null placeholders for the others.
+    @app.get("/flags", response_model=FlagsResponse, response_model_exclude_unset=True)
+    def flags(p: PipelineDep, since: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}")] = None, ticker: str | None = None) -> FlagsResponse:
+        return FlagsResponse(flags=p.flags(since=real_date(since, "since"), ticker=ticker))
 
-    @app.post("/market")
-    def set_market(p: PipelineDep, body: MarketRequest) -> dict:
-        return p.set_market(market_inputs(**body.model_dump())).to_dict()
+    @app.post("/market", response_model=MarketInputs)
+    def set_market(p: PipelineDep, body: MarketRequest) -> MarketInputs:
+        return p.set_market(market_inputs(**body.model_dump()))
 
-    @app.get("/companies/{ticker}/maturities.png", response_class=Response)
-    def company_maturities(p: PipelineDep, ticker: str) -> Response:
-        return Response(p.maturity_wall(ticker), media_type="image/png")
+    @app.get("/companies/{ticker}/maturities.png", response_class=PngResponse, responses=PNG)
+    def company_maturities(p: PipelineDep, ticker: str) -> PngResponse:
+        return PngResponse(p.maturity_wall(ticker))
 
-    @app.get("/maturities.png", response_class=Response)
-    def maturities(p: PipelineDep) -> Response:
-        return Response(p.maturity_wall(), media_type="image/png")
+    @app.get("/maturities.png", response_class=PngResponse, responses=PNG)
+    def maturities(p: PipelineDep) -> PngResponse:
+        return PngResponse(p.maturity_wall())
 
-    @app.get("/watch/status")
-    def watch_status(request: Request) -> dict:
+    @app.get("/watch/status", response_model=WatchStatus)
+    def watch_status(request: Request) -> WatchStatus:
         watcher = request.app.state.watcher
-        return {"enabled": watcher is not None, "companies": watcher.status() if watcher else []}
+        return WatchStatus.model_validate({"enabled": watcher is not None, "companies": watcher.status() if watcher else []})
 
-    @app.get("/companies/{ticker}/contracts")
-    def company_contracts(p: PipelineDep, ticker: str) -> dict:
+    @app.get("/companies/{ticker}/contracts", response_model=ContractBook)
+    def company_contracts(p: PipelineDep, ticker: str) -> ContractBook:
         return p.contracts(ticker)
 
     return app

@@ -15,28 +15,29 @@ matplotlib.use("Agg")  # no display on a server; must precede pyplot
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ingest.errors import BadInput  # noqa: E402
+from service.domain.models import Ledger  # noqa: E402
 from service.domain.screen import outstanding_instruments  # noqa: E402
 
 
-def maturity_segments(ledgers: dict[str, dict]) -> dict[str, dict[str, float]]:
+def maturity_segments(ledgers: dict[str, Ledger]) -> dict[str, dict[str, float]]:
     """{segment: {year: USD}}: one segment per company, or per instrument when only one company."""
-    if not isinstance(ledgers, dict) or not all(isinstance(v, dict) for v in ledgers.values()):
+    if not isinstance(ledgers, dict) or not all(isinstance(v, Ledger) for v in ledgers.values()):
         raise BadInput("maturity wall needs {ticker: ledger}", hint="Build ledgers with Pipeline.debt_ledger(ticker).")
     by_instrument = len(ledgers) == 1
     segments: dict[str, dict[str, float]] = {}
     for ticker, ledger in sorted(ledgers.items()):
         instruments, _ = outstanding_instruments(ledger)
         for inst in instruments:
-            year = (inst.get("maturity_date") or "")[:4] or inst.get("maturity_year")
+            year = (inst.maturity_date or "")[:4] or inst.maturity_year
             if not year:
                 continue
-            label = _short(inst.get("name") or inst.get("kind") or "debt") if by_instrument else ticker.upper()
+            label = _short(inst.name or inst.kind or "debt") if by_instrument else ticker.upper()
             row = segments.setdefault(label, {})
-            row[str(year)] = row.get(str(year), 0.0) + float(inst["amount_usd"])
+            row[str(year)] = row.get(str(year), 0.0) + float(inst.amount_usd)
     return segments
 
 
-def maturity_wall_png(ledgers: dict[str, dict], *, title: str) -> bytes:
+def maturity_wall_png(ledgers: dict[str, Ledger], *, title: str) -> bytes:
     """A PNG of stacked bars, USD millions by maturity year."""
     segments = maturity_segments(ledgers)
     years = sorted({y for row in segments.values() for y in row})

@@ -185,39 +185,39 @@ def cmd_extract(args) -> int:
 def cmd_debt(args) -> int:
     ledger = pipeline().debt_ledger(args.ticker)
     if args.json:
-        print_json(ledger)
+        print_json(ledger.model_dump(mode="json"))
         return 0
-    print(f"{ledger['ticker']}: {len(ledger['instruments'])} instruments")
-    for x in ledger["instruments"]:
-        maturity = x.get("maturity_date") or x.get("maturity_year") or "-"
-        principal = _usd(x.get("principal_usd"))
-        quotes = [e["quote"] for m in x.get("mentions", []) for e in m.get("evidence", []) if e.get("field") == "coupon_pct"]
-        coupon = percent(x["coupon_pct"], quotes) if x.get("coupon_pct") is not None else (x.get("rate_text") or "-")
-        print(f"  {x['name'][:60]:<60} {x['kind']:<16} {principal:>16} {coupon:>8} {maturity!s:>10}  ({len(x.get('mentions', []))} sources)")
+    print(f"{ledger.ticker}: {len(ledger.instruments)} instruments")
+    for x in ledger.instruments:
+        maturity = x.maturity_date or x.maturity_year or "-"
+        principal = _usd(x.principal_usd)
+        quotes = [e.quote for m in x.mentions for e in m.evidence if e.field == "coupon_pct"]
+        coupon = percent(x.coupon_pct, quotes) if x.coupon_pct is not None else (x.rate_text or "-")
+        print(f"  {x.name[:60]:<60} {x.kind:<16} {principal:>16} {coupon:>8} {maturity!s:>10}  ({len(x.mentions)} sources)")
     return 0
 
 
 def cmd_contracts(args) -> int:
     book = pipeline().contracts(args.ticker)
     if args.json:
-        print_json(book)
+        print_json(book.model_dump(mode="json"))
         return 0
-    print(f"{book['ticker']}: {len(book['contracts'])} counterparties")
-    for history in book["contracts"]:
-        live = history["in_force"]
-        print(f"  {history['counterparty'][:50]:<50} in force: {_num(live['capacity_mw'], ' MW')} {_num(live['gpus'], ' GPUs')} {_usd(live['total_contract_value_usd'])}")
-        for deal in history["deals"]:
-            term = f"{deal['term_months']} months" if deal.get("term_months") else "-"
-            state = "in force" if deal["in_force"] else (deal.get("status") or "superseded")
-            print(f"    - {_num(deal.get('capacity_mw'), ' MW')} {_num(deal.get('gpus'), ' GPUs')} {_usd(deal.get('total_contract_value_usd'))} {term} [{state}] ({len(deal['sources'])} sources)")
-    if book["utilization"]:
+    print(f"{book.ticker}: {len(book.contracts)} counterparties")
+    for history in book.contracts:
+        live = history.in_force
+        print(f"  {history.counterparty[:50]:<50} in force: {_num(live.capacity_mw, ' MW')} {_num(live.gpus, ' GPUs')} {_usd(live.total_contract_value_usd)}")
+        for deal in history.deals:
+            term = f"{deal.term_months} months" if deal.term_months else "-"
+            state = "in force" if deal.in_force else (deal.status or "superseded")
+            print(f"    - {_num(deal.capacity_mw, ' MW')} {_num(deal.gpus, ' GPUs')} {_usd(deal.total_contract_value_usd)} {term} [{state}] ({len(deal.sources)} sources)")
+    if book.utilization:
         print("  utilization:")
-    for u in book["utilization"]:
-        when = u.get("period_end") or u.get("as_of") or "-"
-        revenue = f"{_usd(u.get('hpc_revenue_usd'))} ({u.get('hpc_revenue_period')})" if u.get("hpc_revenue_usd") else ""
-        pct = f"{u['utilization_pct']:g}% utilized" if u.get("utilization_pct") is not None else ""
-        print(f"    {when:<10} {u.get('site') or '':<12} {_num(u.get('energized_mw'), ' MW energized') if u.get('energized_mw') else ''} "
-              f"{_num(u.get('gpus_deployed'), ' GPUs') if u.get('gpus_deployed') else ''} {pct} {revenue}  [{u['document']}]")
+    for u in book.utilization:
+        when = u.period_end or u.as_of or "-"
+        revenue = f"{_usd(u.hpc_revenue_usd)} ({u.hpc_revenue_period})" if u.hpc_revenue_usd else ""
+        pct = f"{u.utilization_pct:g}% utilized" if u.utilization_pct is not None else ""
+        print(f"    {when:<10} {u.site or '':<12} {_num(u.energized_mw, ' MW energized') if u.energized_mw else ''} "
+              f"{_num(u.gpus_deployed, ' GPUs') if u.gpus_deployed else ''} {pct} {revenue}  [{u.document}]")
     return 0
 
 
@@ -233,13 +233,13 @@ def cmd_screen(args) -> int:
     p = pipeline()
     rows = p.screen(args.ticker) if args.ticker else p.universe()
     if args.json:
-        print_json({"companies": rows} if not args.ticker else {"ticker": args.ticker.upper(), "periods": rows})
+        dumped = [r.model_dump(mode="json") for r in rows]
+        print_json({"companies": dumped} if not args.ticker else {"ticker": args.ticker.upper(), "periods": dumped})
         return 0
     columns = ("total_debt_usd", "cash_usd", "net_debt_usd", "ebitda_ttm_usd", "net_debt_to_ebitda", "ebitda_interest_coverage", "maturities_12m_usd")
     print(f"{'ticker':<6} {'period':<10} " + " ".join(f"{c:>20}" for c in columns))
     for row in rows:
-        values = row.get("values", {})
-        print(f"{row['ticker']:<6} {row['period_end']:<10} " + " ".join(f"{_cell(values.get(c), c in RATIOS):>20}" for c in columns))
+        print(f"{row.ticker:<6} {row.period_end:<10} " + " ".join(f"{_cell(row.values.get(c), c in RATIOS):>20}" for c in columns))
     print("ratios are derived (computed from the stated figures), rounded to 2 decimals")
     return 0
 
@@ -257,10 +257,11 @@ def _cell(value, ratio: bool = False) -> str:
 def cmd_flags(args) -> int:
     flags = pipeline().flags(since=args.since, ticker=args.ticker)
     if args.json:
-        print_json({"flags": flags})
+        # A flag's detail has the keys its kind states (exclude_unset), as stored.
+        print_json({"flags": [f.model_dump(mode="json", exclude_unset=True) for f in flags]})
         return 0
     for f in flags:
-        print(f"{f['raised_at'][:10]}  {f['ticker']:<5} {f['kind']:<28} {f.get('detail', {}).get('summary', f['key'])}")
+        print(f"{f.raised_at[:10]}  {f.ticker:<5} {f.kind:<28} {f.detail.summary or f.key}")
     print(f"{len(flags)} flags")
     return 0
 
@@ -269,7 +270,7 @@ def cmd_market(args) -> int:
     from service.domain.market import load_market_csv
 
     market = pipeline().set_market(load_market_csv(args.csv))
-    print_json(market.to_dict())
+    print_json(market.model_dump(mode="json"))
     return 0
 
 

@@ -57,6 +57,7 @@ from service.domain.contracts import build_contracts
 from service.domain.flags import check_since, flag_candidates
 from service.domain.ledger import Mention, build_ledger
 from service.domain.market import MarketInputs
+from service.domain.models import ContractBook, Flag, Ledger, ScreenRow, StoredDocument, UtilizationRow
 from service.domain.screen import company_screen, universe_screen
 from service.store import records
 from service.store.db import Database
@@ -390,25 +391,29 @@ class Pipeline:
         if not self.db.list_documents(ticker=ticker.upper()):
             raise NotFound(f"no documents for ticker {ticker.upper()}", hint="Ingest the company's filings first (GET /documents lists them).")
 
-    def debt_ledger(self, ticker: str) -> dict:
+    def debt_ledger(self, ticker: str) -> Ledger:
         self._require_documents(ticker)
         return self.ledger(ticker)
 
     def tickers(self) -> list[str]:
         return sorted({d["ticker"] for d in self.db.list_documents() if d["ticker"]})
 
-    def screen(self, ticker: str) -> list[dict]:
+    def documents(self, ticker: str | None = None, form: str | None = None) -> list[StoredDocument]:
+        """Ingested documents, newest filed first."""
+        return [StoredDocument.model_validate(d) for d in self.db.list_documents(ticker=ticker, form=form)]
+
+    def screen(self, ticker: str) -> list[ScreenRow]:
         ledger = self.debt_ledger(ticker)
         return company_screen(records.company_figures(self.db, ticker), ledger, ticker.upper(), records.load_market_inputs(self.db))
 
-    def ledger(self, ticker: str) -> dict:
+    def ledger(self, ticker: str) -> Ledger:
         """The company's merged debt ledger (empty when nothing is stored; `debt_ledger` refuses that)."""
         return build_ledger(ticker, self.debt_mentions(ticker))
 
-    def ledgers(self) -> dict[str, dict]:
+    def ledgers(self) -> dict[str, Ledger]:
         return {t: self.ledger(t) for t in self.tickers()}
 
-    def universe(self) -> list[dict]:
+    def universe(self) -> list[ScreenRow]:
         companies = {t: (records.company_figures(self.db, t), ledger) for t, ledger in self.ledgers().items()}
         return universe_screen(companies, records.load_market_inputs(self.db))
 
@@ -421,9 +426,10 @@ class Pipeline:
         candidates = flag_candidates(ticker, ledger, rows, figures.documents, self.db.debt_mentions(ticker=ticker), self.settings)
         return [f for f in candidates if self.db.insert_flag(ticker, f["kind"], f["key"], f["detail"])]
 
-    def flags(self, since: str | None = None, ticker: str | None = None) -> list[dict]:
+    def flags(self, since: str | None = None, ticker: str | None = None) -> list[Flag]:
         """Flags raised on or after `since` (an ISO date or timestamp), oldest first."""
-        return self.db.list_flags(since=check_since(since), ticker=ticker.upper() if ticker else None)
+        rows = self.db.list_flags(since=check_since(since), ticker=ticker.upper() if ticker else None)
+        return [Flag.model_validate(r) for r in rows]
 
     def set_market(self, market: MarketInputs) -> MarketInputs:
         records.save_market_inputs(self.db, market)
@@ -434,17 +440,17 @@ class Pipeline:
             return maturity_wall_png({ticker.upper(): self.debt_ledger(ticker)}, title=f"{ticker.upper()} maturity wall")
         return maturity_wall_png(self.ledgers(), title="Maturity wall, all companies")
 
-    def contracts(self, ticker: str) -> dict:
+    def contracts(self, ticker: str) -> ContractBook:
         self._require_documents(ticker)
         book = self._contract_book(ticker)
         # Utilization disclosures (energized MW, occupancy, HPC revenue, GPUs deployed) by period.
-        book["utilization"] = [
-            {**r["record"], "document": r["document"], "filed": r["filed"]}
+        book.utilization = [
+            UtilizationRow.model_validate({**r["record"], "document": r["document"], "filed": r["filed"]})
             for r in sorted(self.db.utilization_mentions(ticker=ticker.upper()), key=lambda r: r["record"].get("period_end") or r["record"].get("as_of") or "")
         ]
         return book
 
-    def _contract_book(self, ticker: str) -> dict:
+    def _contract_book(self, ticker: str) -> ContractBook:
         rows = self.db.hpc_mentions(ticker=ticker.upper())
         return build_contracts(ticker, [(r["document"], r["filed"], HpcContract.model_validate(r["record"])) for r in rows])
 

@@ -29,6 +29,7 @@ from ingest.errors import BadInput, MinerlensError
 from ingest.reading import split_sentences
 from service.domain.contracts import counterparty_key
 from service.domain.ledger import distinctive_words
+from service.domain.models import ContractBook, Ledger, ScreenRow
 from ingest.companies import Directory
 from service.domain.question import INSTRUCTION, Question, company_words, content_terms, understand
 from service.domain.asked import asked, defined_dates
@@ -100,14 +101,18 @@ class Answer(BaseModel):
 
 class Sources:
     """The stored records one question may read, each loaded at most once per question: a
-    ranking across companies reads every ledger once, and nothing here loads a model."""
+    ranking across companies reads every ledger once, and nothing here loads a model.
+
+    The loaders return the typed domain (`Ledger`, `ScreenRow`, `ContractBook`); the rules below
+    read and compare plain values, so each is also kept as its plain dump (`instruments`,
+    `screen_rows`, `contract_histories`), made once per question."""
 
     def __init__(
         self,
         tickers: Callable[[], list[str]],
-        ledger: Callable[[str], dict],
-        screen: Callable[[str, dict], list[dict]],
-        contracts: Callable[[str], dict],
+        ledger: Callable[[str], Ledger],
+        screen: Callable[[str, Ledger], list[ScreenRow]],
+        contracts: Callable[[str], ContractBook],
         search: Callable[..., list],
         companies: Callable[[], list[dict]] | None = None,
     ) -> None:
@@ -127,14 +132,26 @@ class Sources:
         """The ticker table plus every name the stored filings use for their filers."""
         return self._cached("directory", "", lambda: Directory.from_filings(self._companies()))
 
-    def ledger(self, ticker: str) -> dict:
+    def ledger(self, ticker: str) -> Ledger:
         return self._cached("ledger", ticker, lambda: self._ledger(ticker))
 
-    def screen(self, ticker: str) -> list[dict]:
+    def screen(self, ticker: str) -> list[ScreenRow]:
         return self._cached("screen", ticker, lambda: self._screen(ticker, self.ledger(ticker)))
 
-    def contracts(self, ticker: str) -> dict:
+    def contracts(self, ticker: str) -> ContractBook:
         return self._cached("contracts", ticker, lambda: self._contracts(ticker))
+
+    def instruments(self, ticker: str) -> list[dict]:
+        """The ledger's instruments as plain values."""
+        return self._cached("instruments", ticker, lambda: [i.model_dump() for i in self.ledger(ticker).instruments])
+
+    def screen_rows(self, ticker: str) -> list[dict]:
+        """The screen's rows as plain values."""
+        return self._cached("screen_rows", ticker, lambda: [r.model_dump() for r in self.screen(ticker)])
+
+    def contract_histories(self, ticker: str) -> list[dict]:
+        """The contract book's histories as plain values."""
+        return self._cached("contract_histories", ticker, lambda: [h.model_dump() for h in self.contracts(ticker).contracts])
 
 
 class Synthesizer(Protocol):
@@ -181,7 +198,7 @@ class Answerer:
             return None
         if q.qualifiers:
             return None  # "the maximum conversion rate", "the notes it is repurchasing": a stored term answers another question
-        instruments = resolve_instruments(self.sources.ledger(q.ticker)["instruments"], q)
+        instruments = resolve_instruments(self.sources.instruments(q.ticker), q)
         if instruments is None:
             return None  # the question names an instrument the ledger does not know: try passages
         if not instruments:
@@ -281,7 +298,7 @@ class Answerer:
     def _metric(self, q: Question) -> Answer | None:
         if q.metric is None or q.ticker is None:
             return None
-        rows = self.sources.screen(q.ticker)
+        rows = self.sources.screen_rows(q.ticker)
         if not rows:
             return refusal(q, f"no periodic figures (10-Q, 10-K or earnings release) of {q.ticker} are on record.")
         row = pick_period(rows, q, q.metric)
@@ -314,7 +331,7 @@ class Answerer:
         if not q.series or q.ticker is None or q.contracts:
             return None
         metric = q.metric or "total_debt_usd"
-        rows = self.sources.screen(q.ticker)
+        rows = self.sources.screen_rows(q.ticker)
         if q.period_year is not None:
             # "over 2025": the year's periods, starting from the balance at the end of the year before.
             start = f"{q.period_year - 1}-12-31"
@@ -345,8 +362,8 @@ class Answerer:
         tickers = q.tickers or self.sources.tickers()
         rows, citations, notes = [], [], []
         for ticker in tickers:
-            instruments, left_out = outstanding_instruments(self.sources.ledger(ticker), None)
-            for inst in instruments:
+            outstanding, left_out = outstanding_instruments(self.sources.ledger(ticker), None)
+            for inst in (i.model_dump() for i in outstanding):
                 year = maturity_year(inst)
                 if year is None or not in_bounds(year, q) or not kind_matches(inst, q):
                     continue
@@ -401,7 +418,7 @@ class Answerer:
         field = q.field if q.field not in (None, "maturity_date") else "principal_usd"
         rows, citations = [], []
         for ticker in tickers:
-            for inst in self.sources.ledger(ticker)["instruments"]:
+            for inst in self.sources.instruments(ticker):
                 if not kind_matches(inst, q) or (q.instrument.coupon_pct is not None and inst.get("coupon_pct") != q.instrument.coupon_pct):
                     continue
                 if all(not m["evidence"] for m in inst["mentions"]):
@@ -423,7 +440,7 @@ class Answerer:
     def _rank_metric(self, q: Question, tickers: list[str]) -> Answer:
         rows, citations, missing = [], [], []
         for ticker in tickers:
-            screen = self.sources.screen(ticker)
+            screen = self.sources.screen_rows(ticker)
             row = pick_period(screen, q, q.metric) if screen else None
             m = row["metrics"][q.metric] if row else None
             if m is None or m["value"] is None or isinstance(m["value"], (dict, list)):
@@ -452,7 +469,7 @@ class Answerer:
         wanted = set(q.instrument.words)
         rows, citations = [], []
         for ticker in tickers:
-            for history in self.sources.contracts(ticker)["contracts"]:
+            for history in self.sources.contract_histories(ticker):
                 key = counterparty_key(history["counterparty"])
                 if wanted and not any(w in key.split() or w in key for w in wanted):
                     continue

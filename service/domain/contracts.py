@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from extract import identity
 from extract.records import HpcContract
+from service.domain.models import ContractBook
 
 OUT_OF_FORCE = {"superseded", "terminated"}
 
@@ -43,8 +44,9 @@ class Deal:
         return {**self.record.model_dump(exclude={"evidence", "warnings"}), "in_force": self.in_force, "sources": self.sources}
 
 
-def build_contracts(ticker: str, mentions: list[tuple[str, str | None, HpcContract]]) -> dict:
-    """`mentions` are (document, filed, record). Returns the company's contract histories."""
+def build_contracts(ticker: str, mentions: list[tuple[str, str | None, HpcContract]]) -> ContractBook:
+    """`mentions` are (document, filed, record). Returns the company's contract histories (built as
+    plain values, typed once at the end)."""
     by_counterparty: dict[str, list[Deal]] = {}
     names: dict[str, str] = {}
     for document, filed, record in sorted(mentions, key=lambda m: m[1] or ""):
@@ -79,7 +81,7 @@ def build_contracts(ticker: str, mentions: list[tuple[str, str | None, HpcContra
             },
         })
     histories.sort(key=lambda h: -(h["in_force"]["total_contract_value_usd"] or 0))
-    return {"ticker": ticker.upper(), "contracts": histories}
+    return ContractBook.model_validate({"ticker": ticker.upper(), "contracts": histories})
 
 
 def _total(deals: list[Deal], name: str) -> float | None:

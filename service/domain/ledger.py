@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from extract import identity
 from extract.identity import distinctive_words  # noqa: F401 - service.domain.answer reads it from here
 from extract.records import DebtInstrument
+from service.domain.models import Ledger
 
 TERM_FIELDS = (
     "principal_usd", "option_usd", "coupon_pct", "rate_text", "issue_date", "maturity_date", "maturity_year",
@@ -83,7 +84,8 @@ class LedgerInstrument:
         }
 
 
-def build_ledger(ticker: str, mentions: list[Mention]) -> dict:
+def build_ledger(ticker: str, mentions: list[Mention]) -> Ledger:
+    """The company's ledger from all its mentions (the rows are built as plain values, `to_dict`)."""
     instruments: list[LedgerInstrument] = []
     # Complete mentions first: they anchor instruments that partial ones (a launch release with the
     # coupon blank, "the November 2029 notes") can then join by their best match.
@@ -97,7 +99,7 @@ def build_ledger(ticker: str, mentions: list[Mention]) -> dict:
     rows = [i.to_dict() for i in instruments]
     # Instruments only ever mentioned in passing stay listed, after the ones with terms.
     rows.sort(key=lambda r: (all(m["evidence"] == [] for m in r["mentions"]), -(r["principal_usd"] or 0)))
-    return {"ticker": ticker.upper(), "instruments": rows}
+    return Ledger.model_validate({"ticker": ticker.upper(), "instruments": rows})
 
 
 def _best_home(instruments: list[LedgerInstrument], mentions: list[Mention]) -> LedgerInstrument | None:

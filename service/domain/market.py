@@ -22,10 +22,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from ingest.errors import BadInput
 from ingest.parse import valid_ticker
@@ -33,23 +34,22 @@ from ingest.parse import valid_ticker
 _SHARE_PREFIXES = ("share:", "share_price:", "price:")
 
 
-@dataclass(slots=True)
-class MarketInputs:
+class MarketInputs(BaseModel):
     """Prices as of one date. `share_prices` maps an upper-case ticker to USD per share;
     `hashprice` is USD per PH/s per day as the user's source states it."""
 
-    as_of: str
+    as_of: str = Field(description="ISO date the prices are from.")
     btc_price_usd: float | None = None
-    share_prices: dict[str, float] = field(default_factory=dict)
-    hashprice: float | None = None
+    share_prices: dict[str, float] = Field(default_factory=dict, description="Ticker -> USD per share.")
+    hashprice: float | None = Field(None, description="USD per PH/s per day.")
     source: str | None = None
 
     def share_price(self, ticker: str) -> float | None:
         return self.share_prices.get(ticker.upper())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of, "btc_price_usd": self.btc_price_usd, "share_prices": dict(self.share_prices),
-                "hashprice": self.hashprice, "source": self.source}
+        """The row the store keeps (service.store.records)."""
+        return self.model_dump()
 
 
 def market_inputs(as_of: str, btc_price_usd: float | None = None, share_prices: dict[str, float] | None = None,

@@ -1,6 +1,6 @@
 """Screening metrics per company and period, computed in code from stored figures and the debt ledger.
 
-Every metric is `{"value", "inputs", "note"}`: the inputs name each number used and the document
+Every metric is a `Metric` (value, inputs, note): the inputs name each number used and the document
 (and evidence) it came from; a metric whose input is missing is null with the reason in `note`,
 never estimated. EBITDA is GAAP-derived (operating income plus D&A), not the company's adjusted
 EBITDA.
@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from service.domain.market import MarketInputs
+from service.domain.models import Ledger, Metric, OutstandingInstrument, ScreenRow
 
 PERIODIC_FORMS = ("10-Q", "10-K", "10-KT", "20-F", "40-F")
 ANNUAL_FORMS = ("10-K", "10-KT", "20-F", "40-F")
@@ -201,7 +202,14 @@ def _maturity(inst: dict) -> tuple[int | None, date | None]:
     return inst.get("maturity_year"), None
 
 
-def outstanding_instruments(ledger: dict, as_of: str | None = None) -> tuple[list[dict], list[str]]:
+def outstanding_instruments(ledger: Ledger, as_of: str | None = None) -> tuple[list[OutstandingInstrument], list[str]]:
+    """Instruments outstanding at `as_of` (None: now), each with the amount used and its source;
+    plus notes on instruments left out and why (`_outstanding`)."""
+    instruments, notes = _outstanding(ledger.model_dump(), as_of)
+    return [OutstandingInstrument.model_validate(inst) for inst in instruments], notes
+
+
+def _outstanding(ledger: dict, as_of: str | None = None) -> tuple[list[dict], list[str]]:
     """Instruments outstanding at `as_of` (None: now, every instrument the ledger knows), each with
     the amount used and its source; plus notes on instruments left out and why.
 
@@ -264,9 +272,13 @@ def _instrument_input(inst: dict) -> dict:
             "document": inst.get("amount_document"), "maturity": day.isoformat() if day else year}
 
 
-def maturity_ladder(ledger: dict, as_of: str | None = None) -> dict:
+def maturity_ladder(ledger: Ledger, as_of: str | None = None) -> Metric:
     """Principal by maturity year (outstanding where stated, else principal issued)."""
-    instruments, notes = outstanding_instruments(ledger, as_of)
+    return Metric.model_validate(_maturity_ladder(ledger.model_dump(), as_of))
+
+
+def _maturity_ladder(ledger: dict, as_of: str | None = None) -> dict:
+    instruments, notes = _outstanding(ledger, as_of)
     ladder: dict[str, float] = {}
     inputs = []
     for inst in instruments:
@@ -284,7 +296,7 @@ def maturity_ladder(ledger: dict, as_of: str | None = None) -> dict:
 def _maturing_within(ledger: dict, period_end: str, months: int) -> dict:
     end = _iso(period_end)
     horizon = end + timedelta(days=round(months * 365.25 / 12))
-    instruments, _ = outstanding_instruments(ledger, period_end)
+    instruments, _ = _outstanding(ledger, period_end)
     notes: list[str] = []
     total, inputs = 0.0, []
     for inst in instruments:
@@ -346,7 +358,7 @@ def _screen_period(company: CompanyFigures, ledger: dict, periods: list[Period],
     m["ebit_interest_coverage"] = _ratio("EBIT / interest", oi, m["interest_expense_ttm_usd"],
                                          positive_denominator="not meaningful: no interest expense")
 
-    m["maturity_ladder"] = maturity_ladder(ledger, p.period_end)
+    m["maturity_ladder"] = _maturity_ladder(ledger, p.period_end)
     for months in (12, 24):
         m[f"maturities_{months}m_usd"] = _maturing_within(ledger, p.period_end, months)
     m["maturities_12m_to_cash"] = _ratio("maturities within 12 months / cash", m["maturities_12m_usd"], m["cash_usd"],
@@ -361,7 +373,7 @@ def _screen_period(company: CompanyFigures, ledger: dict, periods: list[Period],
 
 
 def _conversion_shares(ledger: dict, as_of: str | None) -> dict:
-    instruments, _ = outstanding_instruments(ledger, as_of)
+    instruments, _ = _outstanding(ledger, as_of)
     notes: list[str] = []
     total, inputs = 0.0, []
     for inst in instruments:
@@ -396,7 +408,7 @@ def _market_metrics(ledger: dict, m: dict, market: MarketInputs | None, ticker: 
     out["btc_value_to_net_debt"] = _ratio("BTC value / net debt", out["btc_holdings_value_usd"], m["net_debt_usd"],
                                           positive_denominator="not meaningful: net cash (net debt not positive)")
     share = market.share_price(ticker)
-    instruments, _ = outstanding_instruments(ledger, None)
+    instruments, _ = _outstanding(ledger, None)
     rows, inputs = [], [{"name": f"{ticker.upper()} share price USD", "value": share, "document": f"market inputs {market.as_of}"}]
     for inst in instruments:
         if inst.get("kind") == "convertible" and inst.get("conversion_price_usd") and share:
@@ -411,13 +423,16 @@ def _market_metrics(ledger: dict, m: dict, market: MarketInputs | None, ticker: 
     return out
 
 
-def company_screen(company: CompanyFigures, ledger: dict, ticker: str, market: MarketInputs | None = None) -> list[dict]:
-    """The company's screen history, one row per period end, oldest first."""
+def company_screen(company: CompanyFigures, ledger: Ledger | dict, ticker: str, market: MarketInputs | None = None) -> list[ScreenRow]:
+    """The company's screen history, one row per period end, oldest first. `ledger`: the company's
+    `Ledger`, or its plain dump (the flag rules keep theirs so). The metrics are computed over
+    plain values and typed once, here."""
+    plain = ledger.model_dump() if isinstance(ledger, Ledger) else ledger
     periods = _periods(company)
-    return [_screen_period(company, ledger, periods, i, market, ticker) for i in range(len(periods))]
+    return [ScreenRow.model_validate(_screen_period(company, plain, periods, i, market, ticker)) for i in range(len(periods))]
 
 
-def universe_screen(companies: dict[str, tuple[CompanyFigures, dict]], market: MarketInputs | None = None) -> list[dict]:
+def universe_screen(companies: dict[str, tuple[CompanyFigures, Ledger]], market: MarketInputs | None = None) -> list[ScreenRow]:
     """The latest period of every company with figures, one row each, sorted by ticker.
     `companies`: ticker -> (its figures, its ledger)."""
     rows = []

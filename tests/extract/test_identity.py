@@ -125,7 +125,7 @@ def test_two_series_of_one_kind_and_year_keep_keys_of_their_own(filing):
     from service.domain.ledger import Mention, build_ledger
 
     docs = [filing("BTDR_424B5_2025-11-12.txt"), filing("BTDR_424B5_2025-11-13.txt")]
-    ledger = build_ledger("BTDR", [Mention(d.file, d.filing.filed or d.file[-14:-4], r) for d in docs for r in extract_debt(d)])
+    ledger = build_ledger("BTDR", [Mention(d.file, d.filing.filed or d.file[-14:-4], r) for d in docs for r in extract_debt(d)]).model_dump()
     keys = {i["coupon_pct"]: k for i, k in zip(ledger["instruments"], identity.instrument_keys(ledger["instruments"]))
             if i["kind"] == "convertible" and i["maturity_year"] == 2031}
     # both first stated on Nov 12 (the 4.00% notes' launch, the 4.875% notes outstanding): each its own key

@@ -10,11 +10,12 @@ from ingest.errors import BadInput
 from ingest.parse import parse_path
 from service.charts import maturity_segments, maturity_wall_png
 from service.domain.ledger import Mention, build_ledger
+from service.domain.models import Ledger
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def ledger(filings_dir, ticker: str, files: list[str]) -> dict:
+def ledger(filings_dir, ticker: str, files: list[str]) -> Ledger:
     mentions = []
     for name in files:
         doc = parse_path(filings_dir / name)
@@ -48,7 +49,7 @@ def test_png_bytes(ledgers, tmp_path):
 
 
 def test_empty_ledger_draws_a_note_not_an_error():
-    png = maturity_wall_png({"BTBT": {"ticker": "BTBT", "instruments": []}}, title="BTBT")
+    png = maturity_wall_png({"BTBT": Ledger(ticker="BTBT", instruments=[])}, title="BTBT")
     assert png.startswith(PNG_SIGNATURE) and len(png) > 5_000
 
 

@@ -21,7 +21,7 @@ def book():
     for name in ("BTBT_10-K_2025-03-14.htm", "BTBT_424B5_2025-09-29.txt", "BTBT_424B5_2025-10-01.txt"):
         doc = parse_path(FILINGS / name)
         mentions += [(doc.file, doc.filing.filed or doc.filing.period, c) for c in extract_document(doc).hpc_contracts]
-    return build_contracts("BTBT", mentions)
+    return build_contracts("BTBT", mentions).model_dump()
 
 
 def test_counterparty_names_link_across_descriptions():
@@ -53,7 +53,7 @@ def test_releases_and_a_quarterly_report_link_by_counterparty():
                  "CIFR_10-Q_2025-11-03_hpc-leases-excerpt.txt"):
         doc = parse_path(CORPUS / name)
         mentions += [(doc.file, doc.file[len("CIFR_"):][:10], c) for c in extract_document(doc).hpc_contracts]
-    book = build_contracts("CIFR", mentions)
+    book = build_contracts("CIFR", mentions).model_dump()
     by_key = {counterparty_key(h["counterparty"]): h for h in book["contracts"]}
     assert sorted(by_key) == ["amazon web services", "fluidstack"]
     aws = by_key["amazon web services"]

@@ -34,7 +34,7 @@ def reference_flags(tmp_path_factory, filings_dir) -> list[str]:
     """The flags an uninterrupted ingest of the filing raises."""
     p = build_pipeline(Settings(data_dir=tmp_path_factory.mktemp("uninterrupted"), filings_dir=filings_dir))
     assert p.ingest_paths([filings_dir / FILING]).counts() == {"ingested": 1}
-    keys = sorted(f["key"] for f in p.flags())
+    keys = sorted(f.key for f in p.flags())
     assert "new_debt_instrument:MARA:convertible:2030" in keys
     return keys
 
@@ -58,9 +58,9 @@ def test_a_writer_killed_at_any_step_leaves_a_store_the_next_open_repairs(step, 
     assert (len(hits) == 5) if stored else (hits == [] and p.index.count() == 0)
     originals = sorted(f.name.split(".")[0] for f in (data_dir / "documents").iterdir())
     assert originals == ([hits[0].doc_sha256] if stored else [])
-    assert sorted(f["key"] for f in p.flags()) == (reference_flags if stored else [])
+    assert sorted(f.key for f in p.flags()) == (reference_flags if stored else [])
 
     again = p.ingest_paths([filings_dir / FILING])
     assert again.counts() == ({"unchanged": 1} if stored else {"ingested": 1})
-    assert sorted(f["key"] for f in p.flags()) == reference_flags
+    assert sorted(f.key for f in p.flags()) == reference_flags
     assert p.db.count_documents() == 1 and len(p.search(QUERY, k=5)) == 5

@@ -26,7 +26,7 @@ def mentions(*names: str) -> list[Mention]:
 
 @pytest.fixture(scope="module")
 def clsk():
-    return build_ledger("clsk", mentions("CLSK_8-K_2025-11-10.txt", "CLSK_8-K_2025-11-12.txt", "CLSK_8-K_2025-11-25.txt"))
+    return build_ledger("clsk", mentions("CLSK_8-K_2025-11-10.txt", "CLSK_8-K_2025-11-12.txt", "CLSK_8-K_2025-11-25.txt")).model_dump()
 
 
 def test_launch_and_pricing_resolve_into_one_instrument(clsk):
@@ -46,7 +46,7 @@ def test_a_disagreement_between_sources_is_surfaced(clsk):
 
 
 def test_two_mara_issues_stay_apart():
-    ledger = build_ledger("MARA", mentions("MARA_8-K_2024-11-21.htm", "MARA_8-K_2024-12-04.htm"))
+    ledger = build_ledger("MARA", mentions("MARA_8-K_2024-11-21.htm", "MARA_8-K_2024-12-04.htm")).model_dump()
     by_year = {i["maturity_year"]: i for i in ledger["instruments"] if i["principal_usd"]}
     assert by_year[2030]["conversion_rate_per_1000"] == 38.5902
     assert by_year[2031]["conversion_rate_per_1000"] == 28.9159
@@ -54,7 +54,7 @@ def test_two_mara_issues_stay_apart():
 
 
 def test_outstanding_principal_is_tracked_across_two_10qs():
-    ledger = build_ledger("CLSK", mentions("CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm"))
+    ledger = build_ledger("CLSK", mentions("CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm")).model_dump()
     trinity = [i for i in ledger["instruments"] if "Trinity" in i["name"]]
     assert len(trinity) == 1  # one loan, although the two filings name its XBRL member differently
     history = [(h["as_of"], h["outstanding_usd"]) for h in trinity[0]["outstanding_history"]]
@@ -65,7 +65,7 @@ def test_outstanding_principal_is_tracked_across_two_10qs():
 
 
 def test_a_launch_with_a_blank_coupon_joins_the_priced_series_not_an_older_one():
-    ledger = build_ledger("BTDR", mentions("BTDR_424B5_2025-11-12.txt", "BTDR_424B5_2025-11-13.txt"))
+    ledger = build_ledger("BTDR", mentions("BTDR_424B5_2025-11-12.txt", "BTDR_424B5_2025-11-13.txt")).model_dump()
     by_coupon = {i["coupon_pct"]: i for i in ledger["instruments"] if i["kind"] == "convertible"}
     # The 11-12 preliminary supplement offers "convertible senior notes due 2031" with the rate blank;
     # the 11-13 final one prices them at 4.00%. Bitdeer's older 4.875% notes also mature in 2031.

@@ -10,6 +10,7 @@ from ingest.errors import BadInput, NotFound
 from ingest.parse import parse_path
 from service.store.db import Database
 from service.domain.ledger import build_ledger
+from service.domain.models import Ledger
 from service.domain.market import load_market_csv, market_inputs, parse_market_csv
 from service.domain.screen import company_screen, maturity_ladder, universe_screen
 from service.store import records
@@ -24,7 +25,7 @@ def store(db: Database, path) -> None:
     db.save_extraction(doc.sha256, doc.file, doc.filing.ticker, doc.filing.filed, extract_document(doc))
 
 
-def ledger(db: Database, ticker: str) -> dict:
+def ledger(db: Database, ticker: str) -> Ledger:
     return build_ledger(ticker, records.debt_mentions(db, ticker))
 
 
@@ -38,13 +39,13 @@ def db(filings_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clsk(db):
-    return company_screen(records.company_figures(db, "CLSK"), ledger(db, "CLSK"), "CLSK")
+    return [r.model_dump() for r in company_screen(records.company_figures(db, "CLSK"), ledger(db, "CLSK"), "CLSK")]
 
 
 @pytest.fixture(scope="module")
 def riot(db):
     market = market_inputs("2025-03-31", btc_price_usd=82_000, share_prices={"riot": 7.12})
-    return company_screen(records.company_figures(db, "RIOT"), ledger(db, "RIOT"), "RIOT", market)
+    return [r.model_dump() for r in company_screen(records.company_figures(db, "RIOT"), ledger(db, "RIOT"), "RIOT", market)]
 
 
 def test_one_row_per_period_oldest_first(clsk, riot):
@@ -108,7 +109,7 @@ def test_maturity_ladder_from_ledger_outstanding(clsk, db):
     assert m["maturities_12m_to_cash"]["value"] == pytest.approx(5_438_000 / 276_599_000)
     # At 2024-03-31 the convertible (issued December 2024) is not part of the debt.
     assert "2030" not in clsk[0]["metrics"]["maturity_ladder"]["value"]
-    assert maturity_ladder(ledger(db, "CLSK"))["value"]["2030"] == 650_000_000
+    assert maturity_ladder(ledger(db, "CLSK")).value["2030"] == 650_000_000
 
 
 def test_shares_issuable_on_conversion(clsk, riot):
@@ -127,7 +128,7 @@ def test_market_metrics_on_latest_period_only(riot, clsk):
 
 
 def test_universe_screen_latest_row_per_company(db):
-    rows = universe_screen({t: (records.company_figures(db, t), ledger(db, t)) for t in ("RIOT", "CLSK", "MARA")})
+    rows = [r.model_dump() for r in universe_screen({t: (records.company_figures(db, t), ledger(db, t)) for t in ("RIOT", "CLSK", "MARA")})]
     assert [(r["ticker"], r["period_end"]) for r in rows] == [("CLSK", "2024-12-31"), ("RIOT", "2025-03-31")]
     assert rows[0]["values"]["net_debt_usd"] == 372_049_000
 

@@ -137,9 +137,9 @@ def test_a_new_convertible_8k_becomes_a_ledger_entry_within_one_poll(server, pip
     assert server.advance(MARA.cik) == "a new convertible-notes 8-K appears"
     second = watcher.poll_once()
     document, notes_2031 = debt(pipeline, "MARA")["0.00% convertible senior notes due 2031"]
-    flag = next(f for f in pipeline.flags(ticker="MARA") if f["kind"] == "new_debt_instrument" and ":2031" in f["key"])
+    flag = next(f for f in pipeline.flags(ticker="MARA") if f.kind == "new_debt_instrument" and ":2031" in f.key)
     latency = time.perf_counter() - appeared
-    print(f"\nnew convertible 8-K: on EDGAR -> in the ledger and flagged ({flag['key']}) in {latency:.1f} s (one poll)")
+    print(f"\nnew convertible 8-K: on EDGAR -> in the ledger and flagged ({flag.key}) in {latency:.1f} s (one poll)")
     assert [(f.accession, f.status) for f in second.filings] == [(MARA_2031, "ingested")]
     assert (document, notes_2031.conversion_rate_per_1000, notes_2031.principal_usd) == \
         (f"{MARA_2031}.txt", 28.9159, 850_000_000)
