@@ -13,6 +13,7 @@ from extract.debt import extract_debt
 from extract.figures import extract_figures
 from extract.records import Extraction, Failure
 from extract.utilization import extract_utilization
+from ingest.errors import reason
 from ingest.types import Document
 
 log = logging.getLogger("minerlens.extract")
@@ -32,5 +33,5 @@ def extract_document(doc: Document) -> Extraction:
             setattr(extraction, name, extractor(doc))
         except Exception as exc:  # noqa: BLE001 - any extractor bug becomes data, see module docstring
             log.exception("%s failed on %s", name, doc.file)
-            extraction.failures.append(Failure(extractor=name, message=f"{type(exc).__name__}: {exc}"))
+            extraction.failures.append(Failure(extractor=name, message=f"internal error, logged with its traceback: {reason(exc)}"))
     return extraction

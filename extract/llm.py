@@ -390,7 +390,7 @@ def _invoke(runnable: Any, messages: list, settings: LlmSettings) -> Any:
         raise
     except Exception as exc:  # the client raises its own tree (connection, timeout, HTTP status)
         raise UpstreamError(
-            f"LLM endpoint {settings.llm_base_url} failed: {type(exc).__name__}: {_one_line(exc)}",
+            f"LLM endpoint {settings.llm_base_url} failed: {_one_line(exc)}",
             hint="Check MINERLENS_LLM_BASE_URL and that the server is up; rule-based values stand.",
         ) from exc
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from ingest.errors import ConfigError, NotFound, RateLimited, UpstreamError
+from ingest.errors import BadInput, ConfigError, NotFound, RateLimited, UpstreamError, reason
 from ingest.forms import item_number_for_title
 
 SEC_WWW_URL = "https://www.sec.gov"
@@ -59,7 +59,7 @@ def cik_number(cik: int | str) -> int:
     """1507605, "1507605", "0001507605" and "CIK0001507605" -> 1507605."""
     text = str(cik).strip().upper().removeprefix("CIK")
     if not text.isdigit() or not 0 < int(text) < 10**10:
-        raise NotFound(f"not a CIK: {cik!r}", hint="A CIK is a number of up to 10 digits, e.g. 1507605.")
+        raise BadInput(f"not a CIK: {cik!r}", hint="A CIK is a number of up to 10 digits, e.g. 1507605.")
     return int(text)
 
 
@@ -72,7 +72,7 @@ def normalize_accession(accession: str) -> str:
     """"000149315224047078" or "0001493152-24-047078" -> "0001493152-24-047078"."""
     match = _ACCESSION_RE.match(str(accession).strip())
     if not match:
-        raise NotFound(f"not an accession number: {accession!r}", hint="Expected e.g. 0001493152-24-047078.")
+        raise BadInput(f"not an accession number: {accession!r}", hint="Expected e.g. 0001493152-24-047078.")
     return "-".join(match.groups())
 
 
@@ -83,7 +83,7 @@ def acc_nodash(accession: str) -> str:
 def archive_path(cik: int | str, accession: str, name: str = "") -> str:
     """`Archives/edgar/data/1507605/000149315224047078/form8-k.htm` (CIK unpadded, as SEC serves it)."""
     if name and ("/" in name or "\\" in name or name in {".", ".."}):
-        raise NotFound(f"not a document name: {name!r}", hint="A plain file name from the filing index.")
+        raise BadInput(f"not a document name: {name!r}", hint="A plain file name from the filing index.")
     folder = f"{ARCHIVE_DATA_PREFIX}{cik_number(cik)}/{acc_nodash(accession)}"
     return f"{folder}/{name}" if name else folder
 
@@ -205,7 +205,7 @@ class ArchiveCache:
     def _file(self, path: str) -> Path:
         parts = [p for p in path.split("/") if p]
         if any(p in {".", ".."} for p in parts):
-            raise NotFound(f"not an Archives path: {path!r}")
+            raise BadInput(f"not an Archives path: {path!r}")
         return self.root.joinpath(*parts)
 
     def get(self, path: str) -> bytes | None:
@@ -324,7 +324,7 @@ def _load_json(body: bytes, what: str, url: str) -> Any:
     try:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _malformed(what, url, f"not JSON ({exc.__class__.__name__})") from None
+        raise _malformed(what, url, f"not JSON ({reason(exc, 80)})") from None
 
 
 def parse_submission_rows(columns: Mapping[str, Any], url: str = "") -> tuple[SubmissionRow, ...]:
@@ -541,7 +541,7 @@ class EdgarClient:
     def submissions_page(self, name: str) -> tuple[SubmissionRow, ...]:
         """An older page named in `Submissions.pages` ("CIK0001507605-submissions-001.json")."""
         if not re.fullmatch(r"CIK\d{10}-submissions-\d{3}\.json", name):
-            raise NotFound(f"not a submissions page name: {name!r}")
+            raise BadInput(f"not a submissions page name: {name!r}")
         url = f"{self.data_url}/submissions/{name}"
         return parse_submission_rows(_load_json(self.get(url), "submissions page", url), url)
 
@@ -591,7 +591,7 @@ class EdgarClient:
                 body = response.content
                 self._check_length(response, body)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, _Truncated) as exc:
-                last_problem = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                last_problem = _transport_problem(exc)
                 continue
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise ConfigError(f"bad SEC URL {url}: {exc}") from None
@@ -600,7 +600,7 @@ class EdgarClient:
                 last_problem = f"undecodable body: {exc}"
                 continue
             except httpx.HTTPError as exc:
-                raise UpstreamError(f"EDGAR request failed for {url}: {type(exc).__name__}", url=url) from None
+                raise UpstreamError(f"EDGAR request failed for {url}: {reason(exc)}", url=url) from None
             if response.status_code == 200:
                 return body
             if response.status_code in _RETRYABLE_STATUSES:
@@ -654,6 +654,17 @@ class EdgarClient:
 
 class _Truncated(Exception):
     """A body shorter than its Content-Length; retried like a reset."""
+
+
+def _transport_problem(exc: Exception) -> str:
+    """A retryable failure in words (the last one is what the user is told)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({reason(exc, 120)})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the connection broke off ({reason(exc, 120)})"
+    return reason(exc, 160)
 
 
 __all__ = [

@@ -86,3 +86,10 @@ class Unauthorized(MinerlensError):
 
 class Forbidden(MinerlensError):
     code = "forbidden"
+
+
+def reason(exc: BaseException, limit: int = 200) -> str:
+    """What went wrong, on one bounded line, for a user to read: the exception's message (an OS
+    error's own words), never its class name, which belongs with the traceback in the log."""
+    text = " ".join(str(getattr(exc, "strerror", None) or exc).split()) or "no detail given"
+    return text if len(text) <= limit else text[: limit - 1] + "…"

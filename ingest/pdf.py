@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from ingest import budget
-from ingest.errors import CorruptDocument, EmptyDocument
+from ingest.errors import CorruptDocument, EmptyDocument, reason
 from ingest.text import normalize_text
 from ingest.types import Part, Section
 
@@ -41,7 +41,7 @@ def parse_pdf(data: bytes, *, filename: str) -> Part:
     except CorruptDocument:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
-        raise CorruptDocument(f"{filename}: unreadable PDF ({type(exc).__name__}: {str(exc)[:120]})") from exc
+        raise CorruptDocument(f"{filename}: unreadable PDF ({reason(exc, 120)})") from exc
     if not pages:
         raise CorruptDocument(f"{filename}: PDF has no pages")
 

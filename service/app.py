@@ -66,7 +66,11 @@ def build_watcher(pipeline: Pipeline, settings: Settings, *, since: str | None =
                   client: EdgarClient | None = None) -> Watcher:
     """The watcher the CLI and the API run, over the watchlist in MINERLENS_WATCHLIST."""
     watcher = Watcher(pipeline, client or build_edgar_client(settings), parse_watchlist(settings.watchlist), since=since)
-    # Flags are raised during ingest; raising them again here (idempotent) covers a crash between
-    # storing a filing and flagging it, since the re-ingest then finds the bytes unchanged.
-    watcher.on_filing = lambda ticker, accession, results: pipeline.refresh_flags(ticker)
+    # Flags are raised during ingest, from the change. A filing whose bytes were all stored already
+    # (a crash between storing and flagging it) gets the whole-ledger pass instead (idempotent).
+    def flag_stored_filing(ticker: str, accession: str, results: list) -> None:
+        if not any(r.status == "ingested" for r in results):
+            pipeline.refresh_flags(ticker)
+
+    watcher.on_filing = flag_stored_filing
     return watcher

@@ -1,6 +1,7 @@
 """The `minerlens` command. The only module that knows exit codes.
 
-Failures print one line to stderr and exit non-zero: 2 for bad input, 1 for anything else.
+Failures print one line to stderr and exit non-zero: 2 for bad input, 1 for anything else. An
+internal error (a bug) also writes its traceback to a log file the line names.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ import argparse
 import dataclasses
 import json
 import sys
+import tempfile
+import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.errors import BadInput, MinerlensError
+from ingest.errors import BadInput, MinerlensError, reason
 from service.domain.numbers import percent, plain, usd
 
 
@@ -26,9 +30,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("minerlens: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # one line, never a trace: the user gets the reason, not our internals
-        print(f"minerlens: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a bug, not the user's input: the reason here, the traceback in a file we name
+        print(f"minerlens: internal error: {reason(exc)} (traceback in {write_traceback(argv)})", file=sys.stderr)
         return 1
+
+
+def write_traceback(argv: list[str] | None) -> Path:
+    """Append the current exception's traceback to data_dir/logs/cli-errors.log (the system's temp
+    folder when that cannot be written); returns the file."""
+    from service.config import get_settings
+
+    entry = f"--- {datetime.now(timezone.utc).isoformat(timespec='seconds')} minerlens {' '.join(argv if argv is not None else sys.argv[1:])}\n{traceback.format_exc()}"
+    for folder in (lambda: get_settings().data_dir / "logs", lambda: Path(tempfile.gettempdir())):
+        try:
+            path = folder() / "cli-errors.log"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as log_file:
+                log_file.write(entry)
+            return path.resolve()
+        except Exception:  # noqa: BLE001 - bad settings or a read-only data dir: the next place
+            continue
+    return Path("(nowhere: no writable folder)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,12 +47,13 @@ from extract.document import extract_document
 from extract.records import Extraction, HpcContract
 from ingest import budget
 from ingest.chunk import chunk_document
-from ingest.errors import BadInput, DocumentFailed, MinerlensError, NotFound, OverBudget, TooLarge
+from ingest.errors import BadInput, DocumentFailed, MinerlensError, NotFound, OverBudget, TooLarge, reason
 from ingest.parse import SUPPORTED_SUFFIXES, caller_ticker, parse_bytes
 from ingest.types import Document
 from service.domain.answer import Answer, Answerer, Sources
 from service.config import Settings
 from service.charts import maturity_wall_png
+from service.domain.changes import CompanyState
 from service.domain.contracts import build_contracts
 from service.domain.flags import check_since, flag_candidates
 from service.domain.ledger import Mention, build_ledger
@@ -108,12 +109,6 @@ class IngestReport:
         return out
 
 
-def one_line(exc: BaseException, limit: int = 200) -> str:
-    """An exception's message on one line, bounded: a reason, never a dump."""
-    text = " ".join(str(exc).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def expand_paths(paths: list[Path]) -> list[Path]:
     """Files as given, folders walked for supported files (sorted, so runs are reproducible)."""
     files: list[Path] = []
@@ -138,6 +133,7 @@ class Pipeline:
         self.llm = llm
         self._index_factory = index_factory
         self._index: Index | None = None
+        self._companies: dict[str, CompanyState] = {}  # ticker -> the ledger its next document is compared with
         self._stamp_seen = -1  # the store stamp the index view is in step with
         self._refresh_lock = threading.Lock()  # one reload at a time, and none twice for one stamp
         self._ingest_lock = threading.RLock()  # one document is written at a time; reads never wait for it
@@ -183,7 +179,7 @@ class Pipeline:
                 raise TooLarge(f"{path.name}: {path.stat().st_size / 1e6:.1f} MB is over the {self.settings.max_upload_mb:g} MB limit")
             return self.ingest_bytes(path.read_bytes(), path.name, ticker=ticker)
         except OSError as exc:  # unreadable, vanished, a name the file system refuses
-            return IngestResult(path.name, "failed", error=f"{path.name}: cannot read it ({type(exc).__name__}: {one_line(exc)})",
+            return IngestResult(path.name, "failed", error=f"{path.name}: cannot read it ({reason(exc)})",
                                 error_code=BadInput.code, seconds=time.perf_counter() - started)
         except MinerlensError as exc:
             return IngestResult(path.name, "failed", error=exc.message, error_code=exc.code, seconds=time.perf_counter() - started)
@@ -202,7 +198,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - the point: nothing about one file may stop the service
             self.internal_errors += 1
             log.exception("internal error while ingesting %s", filename[:200])
-            raise DocumentFailed(f"{filename[:200]}: internal error while processing it ({type(exc).__name__}: {one_line(exc)})") from exc
+            raise DocumentFailed(f"{filename[:200]}: internal error while processing it, logged with its traceback ({reason(exc)})") from exc
 
     def _ingest_bytes(self, data: bytes, filename: str, ticker: str | None) -> IngestResult:
         started = time.perf_counter()
@@ -257,7 +253,7 @@ class Pipeline:
                 raise
             self._saw(stamp)
             _crash_point("rows", self.settings.test_kill_at)
-            flags = self.refresh_flags(company) if company else []
+            flags = self.flags_from_change(company, doc.sha256) if company else []
             _crash_point("flags", self.settings.test_kill_at)
             if company:
                 self.db.clear_flags_pending(company)
@@ -418,13 +414,41 @@ class Pipeline:
         return universe_screen(companies, records.load_market_inputs(self.db))
 
     def refresh_flags(self, ticker: str) -> list[dict]:
-        """Raise the flags the company's current ledger and screen call for; returns only new ones."""
+        """Raise every flag the company's whole ledger and screen call for; returns only new ones.
+        Ingest raises flags from the change instead; this is the repair after a crash (flags pending)."""
         ticker = ticker.upper()
         ledger = self.ledger(ticker)
         figures = records.company_figures(self.db, ticker)
         rows = company_screen(figures, ledger, ticker, records.load_market_inputs(self.db))
         candidates = flag_candidates(ticker, ledger, rows, figures.documents, self.db.debt_mentions(ticker=ticker), self.settings)
-        return [f for f in candidates if self.db.insert_flag(ticker, f["kind"], f["key"], f["detail"])]
+        return self.db.insert_flags(ticker, candidates)
+
+    def flags_from_change(self, ticker: str, sha256: str) -> list[dict]:
+        """Raise the flags a just-stored document changes (service.domain.changes); returns the new ones.
+        Called under the write lock, so no other writer changes the company meanwhile."""
+        ticker = ticker.upper()
+        mentions = self.db.debt_mentions(ticker=ticker, doc_sha256=sha256)
+        state = self._companies.get(ticker)
+        if state is None or self.db.company_counts(ticker) != (state.counts[0] + 1, state.counts[1] + len(mentions)):
+            # First document of the company in this process, or the store holds what the state did
+            # not see (another process wrote, a document was replaced): the ledger before, from the store.
+            state = CompanyState.build(
+                ticker,
+                [d for d in self.db.list_documents(ticker=ticker) if d["sha256"] != sha256],
+                [r for r in self.db.debt_mentions(ticker=ticker) if r["doc_sha256"] != sha256],
+                [r for r in self.db.company_figures(ticker) if r["doc_sha256"] != sha256],
+                lambda doc_sha256, concept: self.db.facts(doc_sha256=doc_sha256, concept=concept),
+                self.db.flag_keys(ticker),
+            )
+            self._companies[ticker] = state
+        try:
+            candidates = state.add_document(self.db.list_documents(sha256=sha256)[0], mentions,
+                                            self.db.company_figures(ticker, doc_sha256=sha256),
+                                            records.load_market_inputs(self.db), self.settings)
+        except BaseException:
+            self._companies.pop(ticker, None)  # half-updated: the next document rebuilds it from the store
+            raise
+        return self.db.insert_flags(ticker, candidates)
 
     def flags(self, since: str | None = None, ticker: str | None = None) -> list[Flag]:
         """Flags raised on or after `since` (an ISO date or timestamp), oldest first."""

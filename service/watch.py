@@ -44,7 +44,7 @@ from watchdog.observers import Observer
 
 from ingest import companies
 from ingest.edgar import EdgarClient, FilingHeaders, HeaderDocument, SubmissionRow, Submissions, normalize_accession
-from ingest.errors import BadInput, ConfigError, MinerlensError, NotFound, RateLimited
+from ingest.errors import BadInput, ConfigError, MinerlensError, NotFound, RateLimited, reason
 from ingest.forms import DEBT_ITEMS_8K, form_family
 from service.pipeline import IngestResult, Pipeline
 
@@ -212,7 +212,7 @@ def _iso(moment: dt.datetime) -> str:
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, MinerlensError):
         return f"{exc.code}: {exc.message}"
-    return f"internal_error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    return f"internal_error: {reason(exc)} (traceback in the server log)"
 
 
 def _check_since(since: str | None) -> str | None:

@@ -50,13 +50,33 @@ def flag_candidates(ticker: str, ledger: dict, screen_rows: list[dict], document
     `documents`: the company's stored documents (rows of the documents table); `debt_mentions`:
     its stored debt mentions ({document, key, record})."""
     ticker = ticker.upper()
-    docs = _ok_documents(documents)
-    records = {(r["document"], r["key"]): r["record"] for r in debt_mentions}
-    candidates: list[dict] = []
     instruments = ledger.get("instruments", [])
-    for inst, key in zip(instruments, instrument_keys(instruments)):
-        candidates.extend(_instrument_flags(ticker, inst, key, docs, records))
-    candidates.extend(_period_flags(ticker, screen_rows, settings))
+    candidates = instrument_flags(ticker, list(zip(instruments, instrument_keys(instruments))),
+                                  ok_documents(documents), mention_records(debt_mentions))
+    candidates.extend(period_flags(ticker, screen_rows, settings))
+    return candidates
+
+
+def instrument_flags(ticker: str, keyed: list[tuple[dict, str]], docs: dict[str, dict],
+                     records: dict[tuple[str, str], dict]) -> list[dict]:
+    """The flags of these ledger instruments, each given with its key (`instrument_keys` over the
+    whole ledger); `docs` from `ok_documents`, `records` from `mention_records`."""
+    out: list[dict] = []
+    for inst, key in keyed:
+        out.extend(_as_stated_numbers(_instrument_flags(ticker.upper(), inst, key, docs, records)))
+    return out
+
+
+def period_flags(ticker: str, screen_rows: list[dict], settings: Settings) -> list[dict]:
+    """The flags of consecutive screen rows (each compared with the one before it)."""
+    return _as_stated_numbers(_period_flags(ticker.upper(), screen_rows, settings))
+
+
+def mention_records(debt_mentions: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(r["document"], r["key"]): r["record"] for r in debt_mentions}
+
+
+def _as_stated_numbers(candidates: list[dict]) -> list[dict]:
     for flag in candidates:
         flag["detail"]["numbers_as_stated"] = _as_stated(flag["detail"])
     return candidates
@@ -75,7 +95,8 @@ def check_since(since: str | None) -> str | None:
 # -- instruments -----------------------------------------------------------------------------
 
 
-def _ok_documents(documents: list[dict]) -> dict[str, dict]:
+def ok_documents(documents: list[dict]) -> dict[str, dict]:
+    """The company's stored documents that parsed, by file name, each with the date flags order by."""
     out = {}
     for d in documents:
         if d["status"] == "ok":

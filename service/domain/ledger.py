@@ -30,9 +30,26 @@ class Mention:
     record: DebtInstrument
 
 
+# The terms `extract.identity` compares two mentions on: mentions alike in these link alike.
+IDENTITY_FIELDS = ("xbrl_member", "kind", "coupon_pct", "maturity_year", "maturity_date", "name", "principal_usd")
+
+
+def _identity(record: DebtInstrument) -> tuple:
+    return tuple(getattr(record, name) for name in IDENTITY_FIELDS)
+
+
 @dataclass
 class LedgerInstrument:
     mentions: list[Mention] = field(default_factory=list)
+    # One record per distinct identity, with how many mentions share it: an instrument restated in
+    # every 10-Q is compared once per way it is named, not once per filing.
+    identities: dict[tuple, tuple[DebtInstrument, int]] = field(default_factory=dict)
+
+    def add(self, mention: Mention) -> None:
+        self.mentions.append(mention)
+        key = _identity(mention.record)
+        record, count = self.identities.get(key, (mention.record, 0))
+        self.identities[key] = (record, count + 1)
 
     @property
     def kind(self) -> str:
@@ -42,9 +59,20 @@ class LedgerInstrument:
 
     def affinity(self, record: DebtInstrument) -> int:
         """How strongly `record` links to this instrument; 0 when it cannot be this instrument."""
-        if any(identity.mentions_conflict(m.record, record) for m in self.mentions):
+        if any(identity.mentions_conflict(known, record) for known, _ in self.identities.values()):
             return 0
-        return max((identity.link_score(m.record, record) for m in self.mentions), default=0)
+        return max((identity.link_score(known, record) for known, _ in self.identities.values()), default=0)
+
+    def links(self, other: LedgerInstrument) -> bool:
+        """Some mention of `other` could be this instrument."""
+        return any(self.affinity(record) for record, _ in other.identities.values())
+
+    def remove_identity(self, key: tuple) -> list[Mention]:
+        """Take out the mentions with this identity; returns them."""
+        taken = [m for m in self.mentions if _identity(m.record) == key]
+        self.mentions = [m for m in self.mentions if _identity(m.record) != key]
+        del self.identities[key]
+        return taken
 
     def to_dict(self) -> dict:
         ordered = sorted(self.mentions, key=lambda m: m.filed or "")
@@ -87,49 +115,72 @@ class LedgerInstrument:
 def build_ledger(ticker: str, mentions: list[Mention]) -> Ledger:
     """The company's ledger from all its mentions (the rows are built as plain values, `to_dict`)."""
     instruments: list[LedgerInstrument] = []
-    # Complete mentions first: they anchor instruments that partial ones (a launch release with the
-    # coupon blank, "the November 2029 notes") can then join by their best match.
-    for mention in sorted(mentions, key=lambda m: (_completeness(m.record), m.filed or ""), reverse=True):
-        home = _best_home(instruments, [mention])
-        if home is None:
-            home = LedgerInstrument()
-            instruments.append(home)
-        home.mentions.append(mention)
-    instruments = _merge_linked(instruments)
+    place_mentions(instruments, mentions)
     rows = [i.to_dict() for i in instruments]
-    # Instruments only ever mentioned in passing stay listed, after the ones with terms.
-    rows.sort(key=lambda r: (all(m["evidence"] == [] for m in r["mentions"]), -(r["principal_usd"] or 0)))
+    rows.sort(key=ledger_order)
     return Ledger.model_validate({"ticker": ticker.upper(), "instruments": rows})
 
 
-def _best_home(instruments: list[LedgerInstrument], mentions: list[Mention]) -> LedgerInstrument | None:
-    """The one instrument all `mentions` link to most strongly; None when none links, or when two
-    link equally well (an ambiguous reference stays apart rather than be merged by a guess)."""
+def ledger_order(row: dict) -> tuple:
+    """Largest first; instruments only ever mentioned in passing stay listed, after the ones with terms."""
+    return (all(m["evidence"] == [] for m in row["mentions"]), -(row["principal_usd"] or 0))
+
+
+def place_mentions(instruments: list[LedgerInstrument], mentions: list[Mention]) -> list[LedgerInstrument]:
+    """Add `mentions` to a company's `instruments` (in place) and return the instruments that
+    changed. Building a ledger is placing all of a company's mentions in an empty list; a new
+    document's mentions are placed in the ledger before it (flags from the change)."""
+    touched: list[LedgerInstrument] = []
+    # Complete mentions first: they anchor instruments that partial ones (a launch release with the
+    # coupon blank, "the November 2029 notes") can then join by their best match.
+    for mention in sorted(mentions, key=lambda m: (_completeness(m.record), m.filed or ""), reverse=True):
+        home = _best_home(instruments, [(mention.record, 1)])
+        if home is None:
+            home = LedgerInstrument()
+            instruments.append(home)
+        home.add(mention)
+        if not any(t is home for t in touched):
+            touched.append(home)
+    return _merge_linked(instruments, touched)
+
+
+def _best_home(instruments: list[LedgerInstrument], records: list[tuple[DebtInstrument, int]]) -> LedgerInstrument | None:
+    """The one instrument all `records` (each with how many mentions share it) link to most
+    strongly; None when none links, or when two link equally well (an ambiguous reference stays
+    apart rather than be merged by a guess)."""
     scored = []
     for instrument in instruments:
-        scores = [instrument.affinity(m.record) for m in mentions]
-        if min(scores) > 0:
-            scored.append((sum(scores), instrument))
+        scores = [(instrument.affinity(record), count) for record, count in records]
+        if min(score for score, _ in scores) > 0:
+            scored.append((sum(score * count for score, count in scores), instrument))
     scored.sort(key=lambda s: s[0], reverse=True)
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
         return None
     return scored[0][1]
 
 
-def _merge_linked(instruments: list[LedgerInstrument]) -> list[LedgerInstrument]:
+def _merge_linked(instruments: list[LedgerInstrument], touched: list[LedgerInstrument]) -> list[LedgerInstrument]:
     """A group can form before the mention that links it to another arrives: merge a group into
-    the one instrument it links to best, until no group does."""
+    the one instrument it links to best, until no group does. Returns `touched` with the
+    instruments merged into added (a merged group is gone from both lists)."""
     changed = True
     while changed:
         changed = False
-        for group in sorted(instruments, key=lambda i: len(i.mentions)):
-            home = _best_home([i for i in instruments if i is not group], group.mentions)
+        # Only a touched group, or one that links to a touched group, can have found a home: the
+        # rest were already apart before (every placement ends with nothing left to merge).
+        candidates = [g for g in instruments if any(g is t or t.links(g) for t in touched)]
+        for group in sorted(candidates, key=lambda i: len(i.mentions)):
+            home = _best_home([i for i in instruments if i is not group], list(group.identities.values()))
             if home is not None:
-                home.mentions.extend(group.mentions)
+                for mention in group.mentions:
+                    home.add(mention)
                 instruments.remove(group)
+                touched[:] = [t for t in touched if t is not group]
+                if not any(t is home for t in touched):
+                    touched.append(home)
                 changed = True
                 break
-    return instruments
+    return touched
 
 
 def _completeness(record: DebtInstrument) -> tuple[bool, int]:

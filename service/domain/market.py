@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ingest.errors import BadInput
+from ingest.errors import BadInput, reason
 from ingest.parse import valid_ticker
 
 _SHARE_PREFIXES = ("share:", "share_price:", "price:")
@@ -125,5 +125,5 @@ def load_market_csv(path: str | Path) -> MarketInputs:
     except FileNotFoundError:
         raise BadInput(f"market CSV {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise BadInput(f"market CSV {path}: cannot read it ({type(e).__name__})") from None
+        raise BadInput(f"market CSV {path}: cannot read it ({'not UTF-8 text' if isinstance(e, UnicodeDecodeError) else reason(e)})") from None
     return parse_market_csv(text, source=path.name)

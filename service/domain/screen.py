@@ -14,7 +14,8 @@ latest quarter annualized is used and the window says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -226,14 +227,15 @@ def _outstanding(ledger: dict, as_of: str | None = None) -> tuple[list[dict], li
     reported = [h["as_of"] for inst in instruments for h in inst.get("outstanding_history", [])
                 if cutoff is None or (_iso(h["as_of"]) and _iso(h["as_of"]) <= cutoff)]
     itemized = sorted(set(reported))
-    lists = [day for day in itemized if reported.count(day) >= 2]
+    counts = Counter(reported)
+    lists = [day for day in itemized if counts[day] >= 2]
     last_itemized = lists[-1] if lists else None
     for inst in instruments:
         name = inst.get("name")
         issued = _iso(inst.get("issue_date"))
         if cutoff and issued and issued > cutoff:
             continue  # issued after the period: not part of that period's debt
-        history = [h for h in inst.get("outstanding_history", []) if h["as_of"] in itemized]
+        history = [h for h in inst.get("outstanding_history", []) if h["as_of"] in counts]
         if history:
             latest = history[-1]
             if last_itemized and latest["as_of"] < last_itemized:
@@ -423,13 +425,16 @@ def _market_metrics(ledger: dict, m: dict, market: MarketInputs | None, ticker: 
     return out
 
 
-def company_screen(company: CompanyFigures, ledger: Ledger | dict, ticker: str, market: MarketInputs | None = None) -> list[ScreenRow]:
-    """The company's screen history, one row per period end, oldest first. `ledger`: the company's
-    `Ledger`, or its plain dump (the flag rules keep theirs so). The metrics are computed over
-    plain values and typed once, here."""
+def company_screen(company: CompanyFigures, ledger: Ledger | dict, ticker: str, market: MarketInputs | None = None,
+                   period_ends: Collection[str] | None = None) -> list[ScreenRow]:
+    """The company's screen history, one row per period end, oldest first; with `period_ends`,
+    only those periods' rows (each computed exactly as in the whole history). `ledger`: the
+    company's `Ledger`, or its plain dump (the flag rules keep theirs so). The metrics are computed
+    over plain values and typed once, here."""
     plain = ledger.model_dump() if isinstance(ledger, Ledger) else ledger
     periods = _periods(company)
-    return [ScreenRow.model_validate(_screen_period(company, plain, periods, i, market, ticker)) for i in range(len(periods))]
+    return [ScreenRow.model_validate(_screen_period(company, plain, periods, i, market, ticker)) for i in range(len(periods))
+            if period_ends is None or periods[i].period_end in period_ends]
 
 
 def universe_screen(companies: dict[str, tuple[CompanyFigures, Ledger]], market: MarketInputs | None = None) -> list[ScreenRow]:

@@ -505,8 +505,10 @@ class Database:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query.distinct())]
 
-    def list_documents(self, ticker: str | None = None, form: str | None = None) -> list[dict[str, Any]]:
+    def list_documents(self, ticker: str | None = None, form: str | None = None, sha256: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(documents).order_by(documents.c.filed.desc(), documents.c.file)
+        if sha256:
+            query = query.where(documents.c.sha256 == sha256)
         if ticker:
             query = query.where(sa.func.upper(documents.c.ticker) == ticker.upper())
         if form:
@@ -551,8 +553,8 @@ class Database:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def debt_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
-        return self._mentions(debt_mentions, ticker)
+    def debt_mentions(self, ticker: str | None = None, doc_sha256: str | None = None) -> list[dict[str, Any]]:
+        return self._mentions(debt_mentions, ticker, doc_sha256)
 
     def hpc_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
         return self._mentions(hpc_mentions, ticker)
@@ -560,15 +562,28 @@ class Database:
     def utilization_mentions(self, ticker: str | None = None) -> list[dict[str, Any]]:
         return self._mentions(utilization_mentions, ticker)
 
-    def company_figures(self, ticker: str | None = None) -> list[dict[str, Any]]:
+    def company_figures(self, ticker: str | None = None, doc_sha256: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(company_figures).order_by(company_figures.c.period_end)
+        if doc_sha256:
+            query = query.where(company_figures.c.doc_sha256 == doc_sha256)
         if ticker:
             query = query.where(sa.func.upper(company_figures.c.ticker) == ticker.upper())
         with self.engine.connect() as conn:
             return [{**dict(r._mapping), "record": json.loads(r.record)} for r in conn.execute(query)]
 
-    def _mentions(self, table: sa.Table, ticker: str | None) -> list[dict[str, Any]]:
+    def company_counts(self, ticker: str) -> tuple[int, int]:
+        """(documents, debt mentions) stored for the company: what a cached view of it is checked against."""
+        with self.engine.connect() as conn:
+            n_docs = conn.execute(sa.select(sa.func.count()).select_from(documents)
+                                  .where(sa.func.upper(documents.c.ticker) == ticker.upper())).scalar()
+            n_mentions = conn.execute(sa.select(sa.func.count()).select_from(debt_mentions)
+                                      .where(sa.func.upper(debt_mentions.c.ticker) == ticker.upper())).scalar()
+        return int(n_docs or 0), int(n_mentions or 0)
+
+    def _mentions(self, table: sa.Table, ticker: str | None, doc_sha256: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(table).order_by(table.c.filed, table.c.id)
+        if doc_sha256:
+            query = query.where(table.c.doc_sha256 == doc_sha256)
         if ticker:
             query = query.where(sa.func.upper(table.c.ticker) == ticker.upper())
         with self.engine.connect() as conn:
@@ -618,6 +633,28 @@ class Database:
             except sa.exc.IntegrityError:  # raised concurrently by another writer: still only once
                 return False
         return True
+
+    def insert_flags(self, ticker: str, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Insert each flag ({kind, key, detail}) whose key is not stored yet, in one transaction;
+        returns those that were new."""
+        if not candidates:
+            return []
+        raised = []
+        with self.engine.begin() as conn:
+            stored = {r.key for r in conn.execute(sa.select(flags.c.key).where(flags.c.key.in_([f["key"] for f in candidates])))}
+            now = _now()
+            for flag in candidates:
+                if flag["key"] in stored:
+                    continue
+                stored.add(flag["key"])
+                conn.execute(flags.insert().values(ticker=ticker, kind=flag["kind"], key=flag["key"], raised_at=now,
+                                                   detail=json.dumps(flag["detail"], sort_keys=True, default=str)))
+                raised.append(flag)
+        return raised
+
+    def flag_keys(self, ticker: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r.key for r in conn.execute(sa.select(flags.c.key).where(sa.func.upper(flags.c.ticker) == ticker.upper()))}
 
     def list_flags(self, since: str | None = None, ticker: str | None = None) -> list[dict[str, Any]]:
         """Flags raised at or after `since` (ISO date or timestamp), oldest first."""
@@ -720,7 +757,7 @@ def _mark_flags_pending(conn: Connection, ticker: str) -> None:
 
 
 def _first_line(error: object) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+    return str(error).splitlines()[0] if str(error).strip() else "no detail given"
 
 
 def _fact_text(value: object, text: str) -> str | None:

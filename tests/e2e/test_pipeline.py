@@ -28,6 +28,18 @@ def test_ticker_and_form_come_from_the_document(ingested):
     assert docs["BTDR_424B5_2025-11-13.txt"]["ticker"] == "BTDR"
 
 
+def test_flags_raised_from_each_change_leave_nothing_for_a_whole_ledger_pass(ingested):
+    """Ingest raised every company's flags document by document, from the change; the whole-ledger
+    pass over what is stored finds nothing they missed (it would insert, so it returns [])."""
+    pipeline, _ = ingested
+    tickers = pipeline.tickers()
+    assert {"MARA", "CLSK", "RIOT", "BTDR"} <= set(tickers)
+    assert {t: pipeline.refresh_flags(t) for t in tickers} == {t: [] for t in tickers}
+    keys = {f["key"] for f in pipeline.flags(ticker="BTDR")}
+    # The 4.00% notes priced on 2025-11-13 and the 4.875% notes are two 2031 series, each flagged once.
+    assert {"new_debt_instrument:BTDR:convertible:2031", "new_debt_instrument:BTDR:convertible:2031:4.875"} <= keys
+
+
 def test_reingesting_the_same_bytes_changes_nothing(ingested, ingested_settings):
     pipeline, _ = ingested
     before = pipeline.index.count()

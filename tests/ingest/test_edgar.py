@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from ingest.edgar import EdgarClient, RateLimiter, archive_path, pad_cik, parse_filing_headers
-from ingest.errors import ConfigError, NotFound, RateLimited, UpstreamError
+from ingest.errors import BadInput, ConfigError, NotFound, RateLimited, UpstreamError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from edgar_server import EdgarServer, real_filings_dir  # noqa: E402
@@ -70,9 +70,12 @@ def test_identifiers_are_normalized_the_way_sec_spells_them():
     assert pad_cik("CIK0000827876") == "0000827876"
     assert archive_path("0001507605", "000149315224047078", "form8-k.htm") == \
         "Archives/edgar/data/1507605/000149315224047078/form8-k.htm"
-    with pytest.raises(NotFound, match="not an accession number"):
+    # A malformed identifier is bad input (400 at the API), not a missing filing (404).
+    with pytest.raises(BadInput, match="not an accession number"):
         archive_path(1507605, "0001493152-24", "x.htm")
-    with pytest.raises(NotFound, match="not a document name"):
+    with pytest.raises(BadInput, match="not a CIK"):
+        pad_cik("15x7605")
+    with pytest.raises(BadInput, match="not a document name"):
         archive_path(1507605, MARA_ACC, "../etc/passwd")
 
 

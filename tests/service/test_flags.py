@@ -148,3 +148,27 @@ def test_two_series_of_one_year_raise_a_flag_each(filings_dir, tmp_path):
     # the 4.00% notes due 2031 and the 4.875% notes due 2031: one key would have kept only one flag
     assert flags["new_debt_instrument:BTDR:convertible:2031"]["detail"]["numbers"]["coupon_pct"] == 4.0
     assert flags["new_debt_instrument:BTDR:convertible:2031:4.875"]["detail"]["numbers"]["coupon_pct"] == 4.875
+
+
+def test_flags_from_the_change_are_the_flags_of_a_rebuild_after_every_document(filings_dir, tmp_path):
+    """Ingest raises flags from the change (service.domain.changes); the flags must be those that
+    rebuilding the whole ledger, screen and flags after every document raises, in filing order."""
+    from service.domain.changes import CompanyState
+
+    settings = Settings()
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    states = {t: CompanyState.build(t, [], [], [], lambda sha, concept: db.facts(doc_sha256=sha, concept=concept), set())
+              for t in ("MARA", "CLSK", "RIOT")}
+    from_change: set[str] = set()
+    rebuilt: set[str] = set()
+    for name in sorted(FILES, key=lambda n: n.split("_")[-1]):
+        doc = parse_path(filings_dir / name)
+        store(db, filings_dir / name)
+        ticker = doc.filing.ticker
+        new = states[ticker].add_document(db.list_documents(sha256=doc.sha256)[0], db.debt_mentions(ticker, doc_sha256=doc.sha256),
+                                          db.company_figures(ticker, doc_sha256=doc.sha256), None, settings)
+        from_change |= {f["key"] for f in new}
+        rebuilt |= {f["key"] for f in run(db, ticker, settings)}
+    assert from_change == rebuilt
+    assert "new_debt_instrument:RIOT:credit_facility:100-million-credit-facility" in from_change
+    assert "new_debt_instrument:MARA:convertible:2031" in from_change

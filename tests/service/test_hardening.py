@@ -142,7 +142,7 @@ def test_an_unexpected_error_fails_that_file_only(store, filings_dir, tmp_path, 
     failed = by_file["fufu-2.htm"]
     assert failed.error_code == "document_failed"
     failed_sha = __import__("hashlib").sha256((folder / "fufu-2.htm").read_bytes()).hexdigest()
-    assert failed.error == "fufu-2.htm: internal error while processing it (KeyError: 'period_end')"
+    assert failed.error == "fufu-2.htm: internal error while processing it, logged with its traceback ('period_end')"
     assert store.internal_errors == before_errors + 1
     assert any(r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)  # the traceback is logged
     assert store.db.get_document(failed_sha) is None

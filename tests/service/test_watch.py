@@ -192,7 +192,7 @@ def test_a_failure_mid_filing_leaves_it_unseen_and_a_crash_after_storing_duplica
 
     monkeypatch.setattr(pipeline.db, "record_accession", crash_once)
     crashed = watcher.poll_once()
-    assert crashed.companies[0].status == "error" and crashed.companies[0].error == "internal_error: RuntimeError: killed"
+    assert crashed.companies[0].status == "error" and crashed.companies[0].error == "internal_error: killed (traceback in the server log)"
     assert pipeline.db.count_documents() == 2 and CLSK_NOV25 not in pipeline.db.accession_statuses(CLSK.cik)
 
     # Next version: a late row (the 11-12 8-K disseminated after the 11-25 one). The next poll
