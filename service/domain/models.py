@@ -281,6 +281,15 @@ class FlagDetail(BaseModel):
     inputs: dict[str, Metric] = Field(default_factory=dict, description="Period flags: the metrics compared.")
 
 
+class FlagCandidate(BaseModel):
+    """A flag the ledger and the screen call for, before the store keeps it (once per `key`)."""
+
+    kind: str
+    key: str
+    ticker: str
+    detail: FlagDetail
+
+
 class Flag(BaseModel):
     """A new-leverage or credit flag, raised once (its `key` identifies the event)."""
 

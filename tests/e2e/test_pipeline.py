@@ -35,7 +35,7 @@ def test_flags_raised_from_each_change_leave_nothing_for_a_whole_ledger_pass(ing
     tickers = pipeline.tickers()
     assert {"MARA", "CLSK", "RIOT", "BTDR"} <= set(tickers)
     assert {t: pipeline.refresh_flags(t) for t in tickers} == {t: [] for t in tickers}
-    keys = {f["key"] for f in pipeline.flags(ticker="BTDR")}
+    keys = {f.key for f in pipeline.flags(ticker="BTDR")}
     # The 4.00% notes priced on 2025-11-13 and the 4.875% notes are two 2031 series, each flagged once.
     assert {"new_debt_instrument:BTDR:convertible:2031", "new_debt_instrument:BTDR:convertible:2031:4.875"} <= keys
 
