@@ -147,8 +147,8 @@ def cmd_ingest(args) -> int:
                 continue
             for note in r.notes:
                 print(f"note      {r.file}: {note}", file=sys.stderr)
-            print(f"{r.status:<9} {r.file}  {r.ticker or '-':<5} {r.form or '-':<6} {r.chunks:>5} chunks  "
-                  f"{r.debt_instruments} debt  {r.hpc_contracts} contracts  {r.seconds:.2f}s")
+            print(f"{r.status:<9} {r.file}  {r.ticker or '-':<5} {r.form or '-':<6} {r.chunks:>5} chunks "
+                  f"({r.reused_vectors} reused)  {r.debt_instruments} debt  {r.hpc_contracts} contracts  {r.seconds:.2f}s")
         print(", ".join(f"{n} {status}" for status, n in report.counts().items()))
     return 1 if report.failed else 0
 

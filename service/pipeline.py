@@ -85,6 +85,7 @@ class IngestResult:
     ticker: str | None = None
     form: str | None = None
     chunks: int = 0
+    reused_vectors: int = 0  # chunks whose text the index held already: not embedded again
     debt_instruments: int = 0
     hpc_contracts: int = 0
     flags: int = 0  # new-leverage flags this document raised
@@ -231,7 +232,9 @@ class Pipeline:
                 budget.check()
                 extraction = self._extract(doc)
                 budget.check()
+            reused_before = self.index.reuse["reused"]
             vectors = self.index.embed_chunks(chunks)  # the slow part, before the write lock: other writers need not wait for it
+            reused = self.index.reuse["reused"] - reused_before
             budget.check()  # memory only, now: the vectors, and what the model kept of its activations
         company = doc.filing.ticker
         with self._writing():
@@ -264,6 +267,7 @@ class Pipeline:
             doc.filing.ticker,
             doc.filing.form,
             chunks=len(chunks),
+            reused_vectors=reused,
             debt_instruments=len(extraction.debt_instruments),
             hpc_contracts=len(extraction.hpc_contracts),
             flags=len(flags),

@@ -381,6 +381,7 @@ class Index:
         self._client, self._collection = self._open()
         self._lock = threading.RLock()
         self.bm25_source = "none"  # "disk" or "built": where the current keyword index came from
+        self.reuse = {"embedded": 0, "reused": 0}  # texts embedded, chunk vectors reused (embed_chunks)
         self._tickers, self._forms, self._docs = _Codes(), _Codes(), _Codes()
         self._doc_files: dict[str, set[int]] = {}  # document file name -> doc codes
         self._profiles: dict[str, retrieval.Profile] = {}  # doc_sha256 -> what the document says about itself
@@ -417,6 +418,7 @@ class Index:
     def _load_mirror(self) -> _Mirror:
         self._buffers = _Buffers(self.embedder.dimensions)
         self._row_of: dict[str, int] = {}
+        self._row_of_text: dict[str, int] = {}  # a row holding each text (embed_chunks reuses its vector)
         mirror = self._empty_mirror()
         offset = 0
         while True:
@@ -456,6 +458,7 @@ class Index:
             b.filed[i] = _filed_int(row.get("filed"))
             self._doc_files.setdefault(row.get("document") or "", set()).add(code)
             self._row_of[row["chunk_id"]] = i
+            self._row_of_text[row.get("text") or ""] = i
         ids = [r["chunk_id"] for r in rows]
         return self._view(n + k, old.ids + ids, old.rows + rows, old.tokens + tokens)
 
@@ -464,8 +467,10 @@ class Index:
         keep = np.flatnonzero(~drop)
         self._buffers = self._buffers.copy_rows(keep, max(1024, int(len(keep) * 1.5)))
         ids = [old.ids[i] for i in keep]
+        rows = [old.rows[i] for i in keep]
         self._row_of = {cid: i for i, cid in enumerate(ids)}
-        return self._view(len(keep), ids, [old.rows[i] for i in keep], [old.tokens[i] for i in keep])
+        self._row_of_text = {row.get("text") or "": i for i, row in enumerate(rows)}
+        return self._view(len(keep), ids, rows, [old.tokens[i] for i in keep])
 
     # -- the persisted keyword index -------------------------------------------------------
     # At 50k chunks, rebuilding BM25 at start-up means tokenizing every text and indexing (~5 s
@@ -519,13 +524,13 @@ class Index:
         when this Index is the path's only one in the process (as in `minerlens serve` and the CLI).
         """
         with self._lock:
-            old = self._buffers, self._row_of
+            old = self._buffers, self._row_of, self._row_of_text
             try:
                 self._client.close()  # the last reference: Chroma drops the path's cached system
                 self._client, self._collection = self._open()
                 self._mirror = self._load_mirror()
             except Exception as exc:  # noqa: BLE001 - chromadb raises its own tree; any failure leaves the old view
-                self._buffers, self._row_of = old
+                self._buffers, self._row_of, self._row_of_text = old
                 log.warning("index reload failed, the previous view stays (%s: %s)", type(exc).__name__, str(exc)[:200])
                 return False
         return True
@@ -577,7 +582,27 @@ class Index:
         return len(chunks)
 
     def embed_chunks(self, chunks: list[Chunk]) -> np.ndarray:
-        return self.embedder.embed([c.text for c in chunks])
+        """One vector per chunk. Each distinct text is embedded once: a passage the index already
+        holds (a final prospectus repeating its preliminary, an indenture or a risk factor restated
+        filing after filing) reuses its stored vector, and a text repeated within the document is
+        embedded once. The collection is per model, dtype and chunking, so a stored vector is the
+        one embedding would give. `reuse` counts both kinds."""
+        vectors = np.empty((len(chunks), self.embedder.dimensions), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        with self._lock:  # the row numbers and the snapshot change together under it
+            mirror, rows = self._mirror, self._row_of_text
+            for i, chunk in enumerate(chunks):
+                row = rows.get(chunk.text)
+                if row is not None and row < mirror.n:
+                    vectors[i] = mirror.vectors[row]
+                else:
+                    todo.setdefault(chunk.text, []).append(i)
+        if todo:
+            for text, vector in zip(todo, self.embedder.embed(list(todo))):
+                vectors[todo[text]] = vector
+        self.reuse["embedded"] += len(todo)
+        self.reuse["reused"] += len(chunks) - len(todo)
+        return vectors
 
     def delete_document(self, doc_sha256: str) -> int:
         """Remove every chunk of a document from Chroma and from the mirror; returns how many."""

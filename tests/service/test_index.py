@@ -241,3 +241,26 @@ def test_an_empty_index_warms_and_finds_nothing(tmp_path, embedder):
     index = Index(tmp_path, embedder, ChunkConfig())
     index.warm()  # the API warms at start, before anything is ingested
     assert index.search("convertible notes", k=5) == []
+
+
+def test_a_passage_the_index_holds_is_not_embedded_again(tmp_path, embedder, filings_dir):
+    """Core Scientific filed two 8-Ks on 2025-10-30 that share most of their text:
+    once the first is indexed, the second's repeated passages reuse its vectors."""
+    from ingest.chunk import chunk_document
+    from ingest.parse import parse_path
+
+    def chunks_of(name: str) -> list[Chunk]:
+        return chunk_document(parse_path(filings_dir / name), embedder.count_tokens, max_tokens=254, overlap_tokens=32)
+
+    index = Index(tmp_path, embedder, ChunkConfig())
+    preliminary, final = chunks_of("CORZ_8-K_2025-10-30.txt"), chunks_of("CORZ_8-K_2025-10-30_b.txt")
+    index.add(preliminary)
+    assert index.reuse["reused"] == len(preliminary) - len({c.text for c in preliminary})  # repeats within one document
+    before = dict(index.reuse)
+    vectors = index.embed_chunks(final)
+    reused = index.reuse["reused"] - before["reused"]
+    shared = {c.text for c in final} & {c.text for c in preliminary}
+    assert (len(final), reused) == (28, 26)  # 26 of the second 8-K's 28 passages are the first's
+    assert index.reuse["embedded"] - before["embedded"] == len({c.text for c in final} - shared)
+    fresh = embedder.embed([c.text for c in final])
+    assert float(np.min(np.sum(vectors * fresh, axis=1))) > 0.999  # a reused vector is the one embedding gives
