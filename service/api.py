@@ -212,6 +212,8 @@ class SearchResponse(BaseModel):
 class Health(BaseModel):
     status: str
     documents: int = Field(description="Documents stored.")
+    embedding_dtype: str | None = Field(None, description="float32 or bfloat16; null until this process first embeds.")
+    embedding_dtype_reason: str | None = Field(None, description="Why: the CPU's bfloat16 instructions and the self-test's figures.")
 
 
 class DocumentsResponse(BaseModel):
@@ -309,7 +311,9 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     @app.get("/healthz", response_model=Health)
     def healthz(p: PipelineDep) -> Health:
-        return Health(status="ok", documents=p.db.count_documents())
+        decision = p.embedder.dtype_decision() or {}
+        return Health(status="ok", documents=p.db.count_documents(), embedding_dtype=decision.get("dtype"),
+                      embedding_dtype_reason=decision.get("reason"))
 
     @app.post("/documents", status_code=201, response_model=IngestResult)
     def upload_document(p: PipelineDep, file: Annotated[UploadFile, File()], ticker: Annotated[str | None, Query(max_length=10)] = None) -> IngestResult:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    return Embedder(dtype=settings.embed_dtype, batch_size=settings.embed_batch_size)
+    return Embedder(dtype=settings.embed_dtype, batch_size=settings.embed_batch_size, dtype_cache=settings.embed_dtype_cache)
 
 
 def chunk_config(settings: Settings) -> ChunkConfig:

@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(254, description="Most tokens a chunk may hold; the model truncates at 256 incl. 2 special tokens.")
     chunk_overlap_tokens: int = Field(32, description="Tokens repeated between neighbouring chunks of one section.")
     embed_batch_size: int = Field(64)
-    embed_dtype: str = Field("auto", description="'auto' (bfloat16 where the CPU has AMX-BF16), 'float32' or 'bfloat16'.")
+    embed_dtype: str = Field("auto", description="'auto' (bfloat16 where the CPU computes it natively and a self-test "
+                             "agrees with float32), 'float32' or 'bfloat16'.")
+    embed_dtype_cache: Path = Field(default_factory=lambda: Path.home() / ".cache" / "minerlens" / "embed-dtype.json",
+                                    description="Where the machine's 'auto' dtype decision is kept.")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

@@ -67,25 +67,123 @@ def model_dir() -> Path:
     return path
 
 
-def cpu_has_amx_bf16(cpuinfo: str | None = None) -> bool:
+def cpu_bf16(cpuinfo: str | None = None) -> str | None:
+    """The CPU's native bfloat16 matrix instructions: "amx_bf16", "avx512_bf16", or None (bf16 would be emulated)."""
     if cpuinfo is None:
         try:
             cpuinfo = Path("/proc/cpuinfo").read_text()
         except OSError:
-            return False
-    return any(line.startswith("flags") and " amx_bf16" in f" {line.split(':', 1)[-1]} " for line in cpuinfo.splitlines())
+            return None
+    flags = next((f" {line.split(':', 1)[-1]} " for line in cpuinfo.splitlines() if line.startswith("flags")), "")
+    return next((name for name in ("amx_bf16", "avx512_bf16") if f" {name} " in flags), None)
 
 
-def resolve_dtype(setting: str) -> str:
-    """'bfloat16' only where the CPU has AMX-BF16 (elsewhere bf16 matmuls are emulated and slow)."""
+def cpu_has_amx_bf16(cpuinfo: str | None = None) -> bool:
+    return cpu_bf16(cpuinfo) == "amx_bf16"
+
+
+# The bfloat16 self-test (`decide_dtype`): passages and questions of the kind minerlens indexes,
+# written for the test. bfloat16 is used only if its vectors stay this close to float32's.
+BF16_MIN_COSINE = 0.995
+BF16_MIN_TOP10 = 0.9
+_SELF_TEST_PASSAGES = [
+    f"{subject} {detail}" for subject in (
+        "The 0.00% convertible senior notes due 2031", "The senior secured term loan", "The revolving credit facility",
+        "The bitcoin-backed loan", "The hosting agreement with the AI customer", "Total debt at the end of the quarter",
+        "Interest expense for the nine months", "The data center campus in Texas")
+    for detail in (
+        "bear no regular interest and mature on March 1, 2031.", "is secured by substantially all of the company's assets.",
+        "was amended to extend its maturity by two years.", "carries a rate of SOFR plus 4.50% per annum.",
+        "is described in Note 9 to the condensed consolidated financial statements.")
+]
+_SELF_TEST_QUERIES = [
+    "When do the convertible notes mature?", "What collateral secures the loan?", "What is the interest rate on the facility?",
+    "How many megawatts are contracted to the hyperscaler?", "Which note describes the debt?", "How much interest was expensed?",
+]
+_dtype_decisions: dict[str, dict[str, Any]] = {}  # machine_key() -> decision, once per process
+_decide_lock = threading.Lock()
+
+
+def resolve_dtype(setting: str, cache: Path | None = None) -> str:
+    """The dtype to embed in: an explicit 'float32' or 'bfloat16', else ('auto') `decide_dtype`."""
     setting = (setting or "auto").strip().lower()
-    if setting in ("auto", ""):
-        return "bfloat16" if cpu_has_amx_bf16() else "float32"
     if setting in ("float32", "fp32", "f32"):
         return "float32"
     if setting in ("bfloat16", "bf16"):
         return "bfloat16"
-    raise ConfigError(f"embed_dtype must be auto, float32 or bfloat16, got {setting!r}")
+    if setting not in ("auto", ""):
+        raise ConfigError(f"embed_dtype must be auto, float32 or bfloat16, got {setting!r}")
+    return decide_dtype(cache)["dtype"]
+
+
+def machine_key() -> str:
+    """What the bfloat16 decision depends on: the CPU, its bf16 instructions, torch and the model."""
+    try:
+        cpu = next((line.split(":", 1)[-1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "unknown cpu")
+    except OSError:
+        cpu = "unknown cpu"
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        torch_version = version("torch")
+    except PackageNotFoundError:
+        torch_version = "no torch"
+    return f"{cpu} | {cpu_bf16()} | torch {torch_version} | {MODEL_NAME}"
+
+
+def decide_dtype(cache: Path | None = None) -> dict[str, Any]:
+    """float32, or bfloat16 where the CPU computes it natively and a self-test on fixed passages
+    finds its vectors close to float32's (every cosine >= BF16_MIN_COSINE, top-10 agreement >=
+    BF16_MIN_TOP10). Decided once per machine: the result is kept in `cache` (a JSON file) under
+    `machine_key()` and in this process; the decision and its figures are logged."""
+    key = machine_key()
+    with _decide_lock:
+        if key not in _dtype_decisions:
+            _dtype_decisions[key] = _load_or_test(key, cache)
+    return _dtype_decisions[key]
+
+
+def _load_or_test(key: str, cache: Path | None) -> dict[str, Any]:
+    decision = None
+    if cache is not None:
+        try:
+            stored = json.loads(cache.read_text())
+            decision = stored if stored.get("machine") == key else None
+        except (OSError, ValueError, AttributeError):
+            decision = None
+    if decision is None:
+        decision = _bf16_self_test(key)
+        if cache is not None:
+            try:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.write_text(json.dumps(decision, indent=1))
+            except OSError:
+                pass  # decided again by the next process; nothing is lost
+    log.info("embedding dtype %s (%s)", decision["dtype"], decision["reason"])
+    return decision
+
+
+def _bf16_self_test(key: str) -> dict[str, Any]:
+    instructions = cpu_bf16()
+    if instructions is None:
+        return {"machine": key, "dtype": "float32", "reason": "no native bfloat16 instructions (amx_bf16, avx512_bf16)"}
+    f32, bf16 = Embedder(dtype="float32", batch_size=16), Embedder(dtype="bfloat16", batch_size=16)
+    texts = _SELF_TEST_PASSAGES + _SELF_TEST_QUERIES
+    a, b = f32.embed(texts), bf16.embed(texts)
+    cosine = float(np.min(np.sum(a * b, axis=1)))
+    n = len(_SELF_TEST_PASSAGES)
+    agreement = []
+    for q in range(n, len(texts)):
+        top_a = set(np.argsort(-(a[:n] @ a[q]))[:10])
+        top_b = set(np.argsort(-(b[:n] @ b[q]))[:10])
+        agreement.append(len(top_a & top_b) / 10)
+    top10 = float(np.mean(agreement))
+    Embedder._models.pop("float32", None)  # the float32 copy was for the test only
+    ok = cosine >= BF16_MIN_COSINE and top10 >= BF16_MIN_TOP10
+    return {"machine": key, "dtype": "bfloat16" if ok else "float32", "cosine_min": round(cosine, 5), "top10_agreement": round(top10, 3),
+            "reason": f"{instructions}; self-test cosine >= {cosine:.4f}, top-10 agreement {top10:.2f}"
+                      + ("" if ok else f" (needs >= {BF16_MIN_COSINE} and >= {BF16_MIN_TOP10}): float32")}
 
 
 def _offline_and_quiet() -> None:
@@ -110,12 +208,30 @@ class Embedder:
     _models: dict[str, Any] = {}
     _load_lock = threading.Lock()
 
-    def __init__(self, *, dtype: str = "auto", batch_size: int = 64) -> None:
-        self.dtype = resolve_dtype(dtype)
+    def __init__(self, *, dtype: str = "auto", batch_size: int = 64, dtype_cache: Path | None = None) -> None:
+        """`dtype` 'auto' is decided at first use (`decide_dtype`, remembered in `dtype_cache`):
+        building an embedder loads nothing."""
+        self._dtype_setting = dtype
+        self._dtype_cache = dtype_cache
+        self._dtype: str | None = None if (dtype or "auto").strip().lower() in ("auto", "") else resolve_dtype(dtype)
         self.batch_size = batch_size
         self._tokenizer = _load_tokenizer()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+
+    @property
+    def dtype(self) -> str:
+        if self._dtype is None:
+            self._dtype = resolve_dtype(self._dtype_setting, self._dtype_cache)
+        return self._dtype
+
+    def dtype_decision(self) -> dict[str, Any] | None:
+        """The dtype and why, without deciding it (None until the first embedding decides 'auto')."""
+        if self._dtype is None:
+            return None
+        if (self._dtype_setting or "auto").strip().lower() not in ("auto", ""):
+            return {"dtype": self._dtype, "reason": "set by embed_dtype (MINERLENS_EMBED_DTYPE)"}
+        return _dtype_decisions.get(machine_key())
 
     @property
     def max_tokens(self) -> int:

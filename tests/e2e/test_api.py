@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from service.store.index import cpu_bf16
 from tests.http_server import serve_subprocess
 
 MARA_QUESTION = "What is the initial conversion rate of MARA's 0.00% convertible senior notes due 2031?"
@@ -23,9 +24,13 @@ def assert_json_error(response: httpx.Response, status: int, code: str) -> None:
     assert "Traceback" not in response.text and "\n" not in body["error"]["message"]
 
 
-def test_healthz_counts_documents(api, ingested):
+def test_healthz_counts_documents_and_names_the_embedding_dtype(api, ingested):
     pipeline, _ = ingested
-    assert api.get("/healthz").json() == {"status": "ok", "documents": len(pipeline.db.list_documents())}
+    health = api.get("/healthz").json()
+    assert (health["status"], health["documents"]) == ("ok", len(pipeline.db.list_documents()))
+    # The server warmed its model at start, so its dtype is decided: on this machine (avx512_bf16) by the self-test.
+    assert health["embedding_dtype"] == ("bfloat16" if cpu_bf16() else "float32")
+    assert health["embedding_dtype_reason"].startswith(cpu_bf16() or "no native bfloat16")
 
 
 def test_ask_answers_with_a_citation_to_the_8k(api):

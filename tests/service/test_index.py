@@ -8,7 +8,8 @@ import pytest
 from ingest.chunk import ChunkConfig
 from ingest.errors import BadInput, ConfigError
 from ingest.types import Chunk
-from service.store.index import Embedder, Index, bm25_tokens, collection_name, cpu_has_amx_bf16, resolve_dtype
+from service.store.index import (BF16_MIN_COSINE, BF16_MIN_TOP10, Embedder, Index, bm25_tokens, collection_name, cpu_bf16,
+                                 cpu_has_amx_bf16, decide_dtype, machine_key, resolve_dtype)
 
 # Passages in our own words, shaped like the filings' sentences.
 CONVERSION = (
@@ -78,13 +79,18 @@ def test_embedder_counts_tokens_without_special_tokens_and_normalises(embedder):
     assert embedder.name == "all-MiniLM-L6-v2"
 
 
-def test_dtype_follows_the_cpu_and_the_setting():
+def test_dtype_follows_the_cpu_the_self_test_and_the_setting(tmp_path):
     flags = "processor\t: 0\nflags\t\t: fpu sse2 avx512f amx_bf16 amx_tile amx_int8\n"
-    assert cpu_has_amx_bf16(flags) is True
-    assert cpu_has_amx_bf16("flags\t\t: fpu sse2 avx2 avx512_bf16\n") is False
+    assert cpu_has_amx_bf16(flags) is True and cpu_bf16(flags) == "amx_bf16"
+    assert cpu_bf16("flags\t\t: fpu sse2 avx2 avx512_bf16\n") == "avx512_bf16"
+    assert cpu_bf16("flags\t\t: fpu sse2 avx2\n") is None
     assert resolve_dtype("bf16") == "bfloat16"
     assert resolve_dtype("float32") == "float32"
-    assert resolve_dtype("auto") == ("bfloat16" if cpu_has_amx_bf16() else "float32")
+    decision = decide_dtype(tmp_path / "embed-dtype.json")
+    assert resolve_dtype("auto") == decision["dtype"] == ("bfloat16" if cpu_bf16() else "float32")
+    if cpu_bf16():  # this machine (avx512_bf16): the self-test's figures cleared the bar
+        assert decision["cosine_min"] >= BF16_MIN_COSINE and decision["top10_agreement"] >= BF16_MIN_TOP10
+    assert decision["machine"] == machine_key()
     with pytest.raises(ConfigError, match="embed_dtype"):
         resolve_dtype("float16")
 
