@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import types
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,70 @@ from service.config import Settings
 from service.app import build_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+# --- test lanes ------------------------------------------------------------------------------
+# `make check` runs the fast lane: -m "not slow and not llm and not browser and not postgres".
+# `make test` runs everything. The markers are given here by mechanism, from what a test uses:
+#
+#   llm   a fixture or helper that starts the local LLM server (tests/llm_server.serve_model);
+#   slow  the session ingest of the real filings (`_ingest`, behind `ingested`, `pristine_data_dir`,
+#         `ingested_settings`, the e2e `cli_env`), the real embedding model (the session `embedder`,
+#         `build_pipeline`/`build_embedder`, or an `Embedder` that embeds: one used only to count
+#         tokens loads the tokenizer alone, which is cheap), or a subprocess (the CLI, `minerlens serve`).
+#
+# "Uses" means: named by the test function, by any fixture it depends on, or by a function of the
+# tests/ package that one of those calls (followed transitively), so a helper such as
+# tests/http_server.serve_subprocess or a module's own `ingest_killed_at` counts. The fakes in
+# tests/fakes.py name none of these, so tests built on them stay in the fast lane. A module may also
+# say `pytestmark = pytest.mark.slow` when the mechanism cannot see why it is slow.
+LLM_NAMES = frozenset({"serve_model"})
+SLOW_FIXTURES = frozenset({"_ingest", "embedder"})
+SLOW_NAMES = frozenset({"build_pipeline", "build_embedder", "subprocess", "serve_subprocess"})
+EMBEDDING = frozenset({"embed", "embed_query", "embed_chunks", "_model", "warm"})  # with `Embedder`: the model loads
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):  # nested functions, lambdas, comprehensions
+            names |= _code_names(const)
+    return names
+
+
+def _names_used(func: object, seen: dict[object, frozenset[str]]) -> frozenset[str]:
+    """Global names `func` uses, with those of the tests/ functions it calls (transitively)."""
+    func = getattr(func, "__wrapped__", func)
+    if func in seen:
+        return seen[func]
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return frozenset()
+    seen[func] = frozenset()  # recursion guard
+    names = _code_names(code)
+    out = set(names)
+    env = getattr(func, "__globals__", {})
+    for name in names:
+        target = env.get(name)
+        target_code = getattr(target, "__code__", None)
+        if target_code is not None and Path(target_code.co_filename).resolve().is_relative_to(TESTS):
+            out |= _names_used(target, seen)
+    seen[func] = frozenset(out)
+    return seen[func]
+
+
+def pytest_collection_modifyitems(config, items):
+    seen: dict[object, frozenset[str]] = {}
+    for item in items:
+        funcs = [getattr(item, "function", None)]
+        info = getattr(item, "_fixtureinfo", None)
+        for name in item.fixturenames:
+            funcs.extend(fd.func for fd in (info.name2fixturedefs.get(name, ()) if info else ()))
+        used = frozenset().union(*(_names_used(f, seen) for f in funcs if f is not None))
+        if used & LLM_NAMES:
+            item.add_marker(pytest.mark.llm)
+        if used & SLOW_NAMES or SLOW_FIXTURES & set(item.fixturenames) or ("Embedder" in used and used & EMBEDDING):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
