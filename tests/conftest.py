@@ -23,7 +23,10 @@ TESTS = Path(__file__).resolve().parent
 #   slow  the session ingest of the real filings (`_ingest`, behind `ingested`, `pristine_data_dir`,
 #         `ingested_settings`, the e2e `cli_env`), the real embedding model (the session `embedder`,
 #         `build_pipeline`/`build_embedder`, or an `Embedder` that embeds: one used only to count
-#         tokens loads the tokenizer alone, which is cheap), or a subprocess (the CLI, `minerlens serve`).
+#         tokens loads the tokenizer alone, which is cheap; `create_app` without a fake pipeline), a
+#         subprocess (the CLI, `minerlens serve`), or FinanceBench's PDFs (`financebench_dir`).
+#         Tests that extract large real filings (10-Ks) without any of these carry
+#         `@pytest.mark.slow` (or a module `pytestmark`) with the reason.
 #
 # "Uses" means: named by the test function, by any fixture it depends on, or by a function of the
 # tests/ package that one of those calls (followed transitively), so a helper such as
@@ -31,8 +34,10 @@ TESTS = Path(__file__).resolve().parent
 # tests/fakes.py name none of these, so tests built on them stay in the fast lane. A module may also
 # say `pytestmark = pytest.mark.slow` when the mechanism cannot see why it is slow.
 LLM_NAMES = frozenset({"serve_model"})
-SLOW_FIXTURES = frozenset({"_ingest", "embedder"})
+# financebench_dir: FinanceBench's 10-K PDFs, hundreds of pages each through pypdf.
+SLOW_FIXTURES = frozenset({"_ingest", "embedder", "financebench_dir"})
 SLOW_NAMES = frozenset({"build_pipeline", "build_embedder", "subprocess", "serve_subprocess"})
+FAKES = frozenset({"fast_pipeline"})  # tests/fakes.py: create_app over it stays fast
 EMBEDDING = frozenset({"embed", "embed_query", "embed_chunks", "_model", "warm"})  # with `Embedder`: the model loads
 
 
@@ -75,7 +80,8 @@ def pytest_collection_modifyitems(config, items):
         used = frozenset().union(*(_names_used(f, seen) for f in funcs if f is not None))
         if used & LLM_NAMES:
             item.add_marker(pytest.mark.llm)
-        if used & SLOW_NAMES or SLOW_FIXTURES & set(item.fixturenames) or ("Embedder" in used and used & EMBEDDING):
+        if (used & SLOW_NAMES or SLOW_FIXTURES & set(item.fixturenames) or ("Embedder" in used and used & EMBEDDING)
+                or ("create_app" in used and not used & FAKES)):  # create_app() builds the real pipeline
             item.add_marker(pytest.mark.slow)
 
 

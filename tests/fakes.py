@@ -48,6 +48,9 @@ class HashEmbedder:
         self._lock = threading.Lock()
         self.embedded = 0  # texts embedded so far (tests can check what was, or was not, embedded)
 
+    def dtype_decision(self) -> dict[str, Any] | None:
+        return {"dtype": self.dtype, "reason": "tests/fakes.py HashEmbedder (fast lane)"}
+
     @property
     def max_tokens(self) -> int:
         return 254

@@ -234,6 +234,7 @@ def test_compare_to_baseline_flags_drops_beyond_tolerance_and_missing_scores():
                      "overall.debt.field_accuracy: 0.9000 < baseline 0.9500"]
 
 
+@pytest.mark.slow  # extracts every labelled real filing
 def test_eval_over_real_filings_is_not_below_baseline(filings_dir, tmp_path):
     """The CI gate: every stored score holds, and no negative control yields a record."""
     out = tmp_path / "latest.json"

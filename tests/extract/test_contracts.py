@@ -37,11 +37,13 @@ def by_gpus(contracts: list[HpcContract], gpus: int) -> HpcContract:
 # Bit Digital 10-K: eleven GPU cloud contracts, summary and MD&A describing several of them twice
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K
 def test_btbt_10k_yields_one_record_per_contract(filing):
     _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
     assert sorted(c.gpus for c in contracts) == [16, 24, 32, 40, 64, 189, 300, 464, 576, 2048, 4096]
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K
 def test_btbt_10k_initial_customer_2048_gpus(filing):
     _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
     first = by_gpus(contracts, 2048)

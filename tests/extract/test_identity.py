@@ -97,6 +97,7 @@ def test_a_short_name_of_initials_is_the_same_counterparty():
     assert not identity.same_counterparty("CoreWeave, Inc.", "Core Scientific, Inc.")
 
 
+@pytest.mark.slow  # extracts real 10-Ks
 def test_an_unidentified_customer_is_no_one_in_particular(filing):
     contracts = extract_contracts(filing("BTBT_10-K_2025-03-14.htm"))
     unnamed = [c for c in contracts if c.counterparty.lower().startswith("new customer")]
@@ -106,6 +107,7 @@ def test_an_unidentified_customer_is_no_one_in_particular(filing):
     assert identity.counterparty_key("Initial Customer (unnamed) - expansion to 4,096 GPUs") == "initial customer"
 
 
+@pytest.mark.slow  # extracts real 10-Ks
 def test_two_orders_of_one_customer_are_two_deals(filing):
     contracts = extract_contracts(filing("BTBT_10-K_2025-03-14.htm"))
     orders = sorted((c for c in contracts if identity.counterparty_key(c.counterparty) == "boosteroid"), key=lambda c: -c.gpus)

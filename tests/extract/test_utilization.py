@@ -27,6 +27,7 @@ def text_doc(text: str, *, form: str = "8-K", filed: str | None = "2025-05-01", 
 # --- Bit Digital 10-K: XBRL revenue by service line, MTL 1 capacity -----------------------------
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_cloud_revenue_from_xbrl_segment_member(filing):
     records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
     cloud = one(records, revenue_line="cloud services")
@@ -37,6 +38,7 @@ def test_btbt_10k_cloud_revenue_from_xbrl_segment_member(filing):
     assert [e.locator for e in cloud.evidence if e.field == "hpc_revenue_usd"] == ["xbrl ixv-24474 us-gaap:Revenues"]
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_colocation_counts_because_the_filing_calls_it_hpc(filing):
     records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
     colo = one(records, revenue_line="colocation services")
@@ -45,6 +47,7 @@ def test_btbt_10k_colocation_counts_because_the_filing_calls_it_hpc(filing):
     assert [r.hpc_revenue_usd for r in records if r.hpc_revenue_usd] == [45727735.0, 1361241.0]
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_mtl1_capacity_occupancy_and_gpus(filing):
     records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
     mtl1 = one(records, site="MTL 1")
@@ -58,6 +61,7 @@ def test_btbt_10k_mtl1_capacity_occupancy_and_gpus(filing):
     assert "currently hosting over 5,000 GPUs" in quotes["gpus_deployed"]
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_first_deployment_dated(filing):
     records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
     first = one(records, as_of="2024-01-22")
@@ -65,6 +69,7 @@ def test_btbt_10k_first_deployment_dated(filing):
     assert first.hpc_revenue_usd is None
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_mining_hosting_mw_and_targets_are_not_utilization(filing):
     records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
     mw = {r.energized_mw for r in records} | {r.contracted_mw for r in records}
@@ -126,6 +131,7 @@ def test_no_utilization_in_mining_debt_and_merger_filings(filing, name):
     assert extract_utilization(filing(name)) == []
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_every_quote_is_verbatim(filing):
     for name in ("BTBT_10-K_2025-03-14.htm", "BTBT_424B5_2025-09-29.txt", "BTBT_8-K_2025-11-14.txt"):
         doc = filing(name)

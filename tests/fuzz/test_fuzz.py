@@ -144,6 +144,7 @@ def assert_sane(doc) -> None:
     assert len(doc.file) <= 200
 
 
+@pytest.mark.slow  # parses hundreds of mutated real filings
 def test_every_generated_input_parses_sanely_or_fails_in_one_line(filings_dir):
     inputs = fuzz_inputs(filings_dir)
     assert len(inputs) >= 80

@@ -247,6 +247,7 @@ def test_pdf_pages_are_carried_and_never_crossed(count_tokens):
     assert chunks[1].start == len(page1) and chunks[0].end <= len(page1)
 
 
+@pytest.mark.slow  # chunks 50,000 generated tables
 def test_chunking_fifty_thousand_tables_stops_at_the_document_budget():
     """Chunking checks the document's budget per table and per section: a hostile page of 50,000
     small tables fails at its deadline instead of chunking them all. (Word counter: the budget is

@@ -278,6 +278,7 @@ def test_rate_limiter_keeps_every_second_to_five_with_bursts_of_two():
     assert stamps[-1] - stamps[0] < 23 / 4.0  # and it does not crawl
 
 
+@pytest.mark.slow  # 8 s of rate limiting by design
 def test_forty_fetches_from_four_threads_never_exceed_five_per_second(server):
     client = make_client(server)  # no cache: every fetch goes to the server
     names = [name for name in server.archive if name.startswith(f"Archives/edgar/data/{CLSK}/")][:10]

@@ -12,6 +12,8 @@ from service.charts import maturity_segments, maturity_wall_png
 from service.domain.ledger import Mention, build_ledger
 from service.domain.models import Ledger
 
+pytestmark = pytest.mark.slow  # every test draws ledgers extracted from real 10-Qs and 8-Ks
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

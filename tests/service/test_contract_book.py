@@ -12,6 +12,8 @@ from extract.document import extract_document
 from ingest.parse import parse_path
 from service.domain.contracts import build_contracts, counterparty_key
 
+pytestmark = pytest.mark.slow  # every test reads the contract book built from BTBT's 10-K and two prospectuses
+
 FILINGS = Path(os.environ.get("MINERLENS_FILINGS_DIR", Path(__file__).resolve().parents[3] / "shared" / "filings"))
 
 

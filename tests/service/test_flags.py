@@ -15,6 +15,8 @@ from service.domain.ledger import build_ledger
 from service.domain.screen import company_screen
 from service.store import records
 
+pytestmark = pytest.mark.slow  # every test reads flags raised over real 10-Qs, 10-Ks and 8-Ks, parsed and extracted
+
 FILES = ("MARA_8-K_2024-11-21.htm", "MARA_8-K_2024-12-04.htm", "CLSK_8-K_2025-11-10.txt", "CLSK_8-K_2025-11-12.txt",
          "CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm", "RIOT_10-K_2025-02-27.htm", "RIOT_10-Q_2025-05-01.htm")
 

@@ -95,6 +95,7 @@ def test_aes_encrypted_pdf_with_empty_user_password_opens(filings_dir):
     assert "FORM 8-K" in part.text
 
 
+@pytest.mark.slow  # generates and reads a PDF of thousands of pages
 def test_a_pdf_of_thousands_of_pages_stops_at_the_document_budget():
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=letter)
@@ -236,6 +237,7 @@ def test_market_snapshots_cannot_be_dated_after_today(store):
     assert load_market_inputs(store.db).as_of == "2025-03-31"
 
 
+@pytest.mark.slow  # the in-process CLI builds the real pipeline and model
 def test_cli_ingest_honours_ticker(tmp_path, filings_dir, monkeypatch, capsys):
     monkeypatch.setenv("MINERLENS_DATA_DIR", str(tmp_path / "data"))
     (tmp_path / "exhibit.txt").write_text(

@@ -53,6 +53,7 @@ def test_two_mara_issues_stay_apart():
     assert by_year[2031]["principal_usd"] == 850_000_000
 
 
+@pytest.mark.slow  # extracts two real 10-Qs
 def test_outstanding_principal_is_tracked_across_two_10qs():
     ledger = build_ledger("CLSK", mentions("CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm")).model_dump()
     trinity = [i for i in ledger["instruments"] if "Trinity" in i["name"]]
@@ -64,6 +65,7 @@ def test_outstanding_principal_is_tracked_across_two_10qs():
     assert [h["outstanding_usd"] for h in marquee["outstanding_history"]] == [1_503_000, 1_143_000]
 
 
+@pytest.mark.slow  # extracts real 10-Qs
 def test_a_launch_with_a_blank_coupon_joins_the_priced_series_not_an_older_one():
     ledger = build_ledger("BTDR", mentions("BTDR_424B5_2025-11-12.txt", "BTDR_424B5_2025-11-13.txt")).model_dump()
     by_coupon = {i["coupon_pct"]: i for i in ledger["instruments"] if i["kind"] == "convertible"}

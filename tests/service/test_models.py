@@ -75,6 +75,7 @@ def clsk(filings_dir, tmp_path_factory) -> list[ScreenRow]:
     return company_screen(records.company_figures(db, "CLSK"), ledger, "CLSK", market)
 
 
+@pytest.mark.slow  # extracts a real 10-Q
 def test_screen_row_keys_and_the_10q_figures(clsk):
     row = json_types(clsk[-1].model_dump(mode="json"))
     assert list(row) == ROW_KEYS and list(row["metrics"]) == METRICS and list(row["values"]) == METRICS
@@ -106,6 +107,7 @@ def btbt(filings_dir) -> ContractBook:
     return build_contracts("BTBT", [(doc.file, doc.filing.filed or doc.filing.period, c) for c in extract_document(doc).hpc_contracts])
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K and prospectuses
 def test_contract_book_keys_and_the_prospectus_deal(btbt):
     book = json_types(btbt.model_dump(mode="json"))
     assert list(book) == ["ticker", "contracts", "utilization"]  # utilization: added by the pipeline's read, empty here

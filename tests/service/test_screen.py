@@ -16,6 +16,8 @@ from service.domain.screen import company_screen, maturity_ladder, universe_scre
 from service.store import records
 from service.store.records import load_market_inputs, save_market_inputs
 
+pytestmark = pytest.mark.slow  # every test reads a store of real 10-Qs and 10-Ks, parsed and extracted
+
 FILES = ("CLSK_10-Q_2024-05-09.htm", "CLSK_10-Q_2025-02-06.htm", "RIOT_10-K_2025-02-27.htm", "RIOT_10-Q_2025-05-01.htm")
 
 

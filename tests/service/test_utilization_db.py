@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from extract.records import Extraction
@@ -18,6 +19,7 @@ def test_migration_4_creates_the_table_and_reruns_safely(tmp_path):
     assert db.migrate() == len(MIGRATIONS)  # idempotent
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K
 def test_save_and_read_real_disclosures(tmp_path, filings_dir):
     doc = parse_path(filings_dir / "BTBT_10-K_2025-03-14.htm")
     extraction = Extraction(file=doc.file, ticker="BTBT", form="10-K", utilization=extract_utilization(doc))
