@@ -89,16 +89,25 @@ def fmt(s: float) -> str:
     return f"{s:.0f} s ({s / 60:.1f} min)" if s >= 60 else f"{s:.0f} s"
 
 
-def write_section(text: str) -> None:
+def _replace(doc: str, begin: str, end: str, text: str) -> str:
+    block = f"{begin}\n{text.rstrip()}\n{end}\n"
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        return head + block + ("\n" + tail if tail else "")
+    return doc.rstrip("\n") + "\n\n" + block
+
+
+def write_section(parts: dict[str, str]) -> None:
+    """Rewrite this script's section; within it, only the parts measured this run ("check", "fresh")."""
     doc = DOC.read_text() if DOC.exists() else "# minerlens benchmarks\n"
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
     if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        doc = head + block + ("\n" + tail if tail else "")
+        section = doc.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
     else:
-        doc = doc.rstrip("\n") + "\n\n" + block
-    DOC.write_text(doc)
+        section = ""
+    for name, text in parts.items():
+        section = _replace(section, f"<!-- {name}: begin -->", f"<!-- {name}: end -->", text).strip("\n")
+    DOC.write_text(_replace(doc, BEGIN, END, section))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,33 +141,39 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(clone, ignore_errors=True)
 
     m = machine()
-    lines += [
+    parts: dict[str, str] = {}
+    parts["intro"] = "\n".join([
         "## Test lanes and a fresh `make test`",
         "",
+        "Lanes (markers assigned in tests/conftest.py by what a test uses): **fast** = `not slow and not "
+        "llm and not browser and not postgres` (`make check`; fakes from tests/fakes.py where a test needs "
+        "the model, Chroma or the LLM), **slow** = real embedding model, session ingest of the real filings, "
+        "CLI/server subprocesses, large real filings, **llm** = the local llama.cpp server. Each part below "
+        "names when, where and how it was measured; the machine is **shared** with other engineers' builds "
+        "and test runs, so wall times carry their noise, and CPU seconds (user + system of the command's "
+        "processes) are given beside them.",
+    ])
+    lines += [
         f"Measured by `scripts/measure_tests.py` on {started:%Y-%m-%d %H:%M} UTC. Machine: {m['cpu']}, "
         f"{m['cores']} cores, {m['memory']}; Python {m['python']}, Linux {m['kernel']}. Load average "
         f"(1/5/15 min) at start {load_start}, at end {load()}. The machine is **shared** with other "
         "engineers' builds and test runs, so wall times carry their noise; CPU seconds (user + system "
         "of the command's processes) are given beside them.",
-        "",
-        "Lanes (markers assigned in tests/conftest.py by what a test uses): **fast** = `not slow and not "
-        "llm and not browser and not postgres` (`make check`; fakes from tests/fakes.py where a test needs "
-        "the model, Chroma or the LLM), **slow** = real embedding model, session ingest of the real filings, "
-        "CLI/server subprocesses, large real filings, **llm** = the local llama.cpp server.",
-        "",
-        "### `make check` (fast lane, this working tree)",
-        "",
-        "| run | wall | cpu | load (1 min) after | result |",
-        "| --- | ---: | ---: | ---: | --- |",
     ]
-    for i, (wall, cpu, rc, summary, ld) in enumerate(checks, 1):
-        lines.append(f"| {i} | {fmt(wall)} | {cpu:.0f} s | {ld.split()[0]} | {'ok' if rc == 0 else f'rc={rc}'}: {summary} |")
+    where = list(lines)
+    if checks:
+        rows = ["### `make check` (fast lane, this working tree)", "", *where, "",
+                "Command: `make check` (`pytest -q -m \"not slow and not llm and not browser and not postgres\"`).", "",
+                "| run | wall | cpu | load (1 min) after | result |", "| --- | ---: | ---: | ---: | --- |"]
+        for i, (wall, cpu, rc, summary, ld) in enumerate(checks, 1):
+            rows.append(f"| {i} | {fmt(wall)} | {cpu:.0f} s | {ld.split()[0]} | {'ok' if rc == 0 else f'rc={rc}'}: {summary} |")
+        parts["check"] = "\n".join(rows)
+    lines = []
     if fresh:
         clone, head, wall, cpu, rc, summary, steps, ld = fresh
         tests_total = steps.get("tests-total", (0, ""))[0]
         build = steps.get("llm-build", (0, ""))
         lines += [
-            "",
             f"### Fresh clone: `git clone` + `make test` (commit {head}, MINERLENS_FILINGS_DIR={os.environ.get('MINERLENS_FILINGS_DIR', '(default)')})",
             "",
             "Command: `git clone <repo> /tmp/fresh-XXXX && cd /tmp/fresh-XXXX && make test`. The llama.cpp build "
@@ -179,10 +194,12 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"Result: {'passed' if rc == 0 else f'FAILED (rc={rc})'}: {summary}",
         ]
-    text = "\n".join(lines) + "\n"
-    print(text)
+        lines[1:1] = ["", *where]
+        parts["fresh"] = "\n".join(lines)
+    for text in parts.values():
+        print(text + "\n")
     if not args.no_write:
-        write_section(text)
+        write_section(parts)
         print(f"wrote {DOC}")
     return 0 if all(c[2] == 0 for c in checks) and (fresh is None or fresh[4] == 0) else 1
 
