@@ -170,11 +170,12 @@ def test_passage_quotes_the_retrieved_sentence(pipeline, texts):
 
 
 def test_llm_endpoint_down_keeps_the_extractive_answer(pipeline):
+    from extract.llm import LlmClient
     from service.domain.answer import Answerer
 
     down = Settings(data_dir=pipeline.settings.data_dir, llm_base_url="http://127.0.0.1:9/v1", llm_timeout_s=2)
     answer = Answerer.__new__(Answerer)
-    answer.settings = down
+    answer.llm = LlmClient(down)  # the Answerer takes its LLM client (service.app builds it), no longer the settings
     extractive = pipeline.ask("When may MARA redeem the 2031 notes?")
     kept = answer._synthesize(extractive)
     assert kept.answer == extractive.answer and kept.citations == extractive.citations
