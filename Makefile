@@ -40,9 +40,10 @@ demo: install
 	$(BIN)/minerlens serve --host 127.0.0.1 --port 8000
 
 # The fast lane, what a developer runs between edits: fakes for the model, Chroma and the LLM
-# (tests/fakes.py), no subprocesses, no session ingest. Under 90 s here (docs/benchmarks.md).
+# (tests/fakes.py), no subprocesses, no session ingest; two xdist workers, one module per worker at a
+# time (module fixtures are built once). Figures in docs/benchmarks.md.
 check: install
-	$(PYTEST) -m "$(FAST)"
+	$(PYTEST) -m "$(FAST)" -n 2 --dist loadscope
 
 test-fast: check
 

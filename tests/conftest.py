@@ -36,7 +36,7 @@ TESTS = Path(__file__).resolve().parent
 LLM_NAMES = frozenset({"serve_model"})
 # financebench_dir: FinanceBench's 10-K PDFs, hundreds of pages each through pypdf.
 SLOW_FIXTURES = frozenset({"_ingest", "embedder", "financebench_dir"})
-SLOW_NAMES = frozenset({"build_pipeline", "build_embedder", "subprocess", "serve_subprocess"})
+SLOW_NAMES = frozenset({"build_pipeline", "build_embedder", "decide_dtype", "subprocess", "serve_subprocess"})
 FAKES = frozenset({"fast_pipeline"})  # tests/fakes.py: create_app over it stays fast
 EMBEDDING = frozenset({"embed", "embed_query", "embed_chunks", "_model", "warm"})  # with `Embedder`: the model loads
 

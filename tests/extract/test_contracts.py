@@ -55,6 +55,7 @@ def test_btbt_10k_initial_customer_2048_gpus(filing):
     assert first.superseded is False
 
 
+@pytest.mark.slow  # extracts BTBT's 10-K
 def test_btbt_10k_expansion_replaced_by_464_gpu_agreement_is_superseded(filing):
     _, contracts = contracts_of(filing, "BTBT_10-K_2025-03-14.htm")
     expansion = by_gpus(contracts, 4096)
