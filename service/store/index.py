@@ -214,6 +214,7 @@ class Embedder:
         self._dtype_setting = dtype
         self._dtype_cache = dtype_cache
         self._dtype: str | None = None if (dtype or "auto").strip().lower() in ("auto", "") else resolve_dtype(dtype)
+        self._kept: dict[str, Any] | None = None  # set when a data dir's stored dtype was kept
         self.batch_size = batch_size
         self._tokenizer = _load_tokenizer()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -225,13 +226,20 @@ class Embedder:
             self._dtype = resolve_dtype(self._dtype_setting, self._dtype_cache)
         return self._dtype
 
+    def keep_dtype(self, dtype: str, reason: str) -> None:
+        """With 'auto' and nothing embedded yet, embed in `dtype` (`Index._keep_stored_dtype`)."""
+        if (self._dtype_setting or "auto").strip().lower() in ("auto", "") and self._dtype in (None, dtype):
+            if self._dtype is None:
+                log.info("embedding dtype %s (%s)", dtype, reason)
+            self._dtype, self._kept = dtype, {"dtype": dtype, "reason": reason}
+
     def dtype_decision(self) -> dict[str, Any] | None:
         """The dtype and why, without deciding it (None until the first embedding decides 'auto')."""
         if self._dtype is None:
             return None
         if (self._dtype_setting or "auto").strip().lower() not in ("auto", ""):
             return {"dtype": self._dtype, "reason": "set by embed_dtype (MINERLENS_EMBED_DTYPE)"}
-        return _dtype_decisions.get(machine_key())
+        return self._kept or _dtype_decisions.get(machine_key())
 
     @property
     def max_tokens(self) -> int:
@@ -493,7 +501,6 @@ class Index:
         self.ephemeral = ephemeral
         self.chunk_config = chunk_config or ChunkConfig()
         self.data_dir = Path(data_dir)
-        self.name = collection_name(embedder.name, embedder.dtype, self.chunk_config)
         self._client, self._collection = self._open()
         self._lock = threading.RLock()
         self.bm25_source = "none"  # "disk" or "built": where the current keyword index came from
@@ -516,10 +523,12 @@ class Index:
                 # In-memory clients of one process share one store: a fresh collection name per
                 # Index keeps two ephemeral indexes apart.
                 client = chromadb.EphemeralClient(settings=chroma_settings)
-                self.name = f"{self.name}-{id(self):x}"
+                self.name = f"{collection_name(self.embedder.name, self.embedder.dtype, self.chunk_config)}-{id(self):x}"
             else:
                 (self.data_dir / "chroma").mkdir(parents=True, exist_ok=True)
                 client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+                self._keep_stored_dtype(client)
+                self.name = collection_name(self.embedder.name, self.embedder.dtype, self.chunk_config)
             # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
             collection = client.get_or_create_collection(
                 name=self.name,
@@ -530,6 +539,16 @@ class Index:
         except OSError as e:
             raise ConfigError(f"Cannot open the index under {self.data_dir}: {e.strerror or e}") from None
         return client, collection
+
+    def _keep_stored_dtype(self, client: Any) -> None:
+        """A data dir keeps the dtype its index was built in: with 'auto', an embedder that finds
+        this model's chunks stored in one dtype embeds in it (a store built in float32 before the
+        machine chose bfloat16 would otherwise answer nothing until re-ingested)."""
+        stored = {c.name: c for c in client.list_collections()}
+        built = [dtype for dtype in ("bfloat16", "float32")
+                 if (c := stored.get(collection_name(self.embedder.name, dtype, self.chunk_config))) is not None and c.count()]
+        if len(built) == 1:
+            self.embedder.keep_dtype(built[0], f"the index under {self.data_dir} was built in {built[0]}")
 
     def _load_mirror(self) -> _Mirror:
         self._buffers = _Buffers(self.embedder.dimensions)

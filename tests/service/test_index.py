@@ -270,3 +270,14 @@ def test_a_passage_the_index_holds_is_not_embedded_again(tmp_path, embedder, fil
     assert index.reuse["embedded"] - before["embedded"] == len({c.text for c in final} - shared)
     fresh = embedder.embed([c.text for c in final])
     assert float(np.min(np.sum(vectors * fresh, axis=1))) > 0.999  # a reused vector is the one embedding gives
+
+
+def test_a_data_dir_keeps_the_dtype_its_index_was_built_in(tmp_path):
+    """A store built in float32 (before this machine chose bfloat16) still answers: an 'auto'
+    embedder opening it embeds in float32, and says why."""
+    built = Index(tmp_path, Embedder(dtype="float32", batch_size=8), ChunkConfig())
+    built.add([chunk("d1", 0, CONVERSION, "MARA", "8-K", "2024-12-04")])
+    reopened = Index(tmp_path, Embedder(dtype="auto", batch_size=8), ChunkConfig())
+    assert reopened.embedder.dtype == "float32" and reopened.name == built.name
+    assert reopened.embedder.dtype_decision() == {"dtype": "float32", "reason": f"the index under {tmp_path} was built in float32"}
+    assert reopened.search("initial conversion rate", k=1)[0].document == "d1"
