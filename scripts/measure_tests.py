@@ -163,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     where = list(lines)
     if checks:
         rows = ["### `make check` (fast lane, this working tree)", "", *where, "",
-                "Command: `make check` (`pytest -q -m \"not slow and not llm and not browser and not postgres\"`).", "",
+                "Command: `make check` (`pytest -q -m \"not slow and not llm and not browser and not postgres\" -n 2 --dist loadscope`). "
+                "The CPU column is the work the lane needs; on 2 cores with nothing else running, two workers "
+                "take about half of it in wall time.", "",
                 "| run | wall | cpu | load (1 min) after | result |", "| --- | ---: | ---: | ---: | --- |"]
         for i, (wall, cpu, rc, summary, ld) in enumerate(checks, 1):
             rows.append(f"| {i} | {fmt(wall)} | {cpu:.0f} s | {ld.split()[0]} | {'ok' if rc == 0 else f'rc={rc}'}: {summary} |")
