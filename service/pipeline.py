@@ -58,7 +58,7 @@ from service.domain.contracts import build_contracts
 from service.domain.flags import check_since, flag_candidates
 from service.domain.ledger import Mention, build_ledger
 from service.domain.market import MarketInputs
-from service.domain.models import ContractBook, Flag, Ledger, ScreenRow, StoredDocument, UtilizationRow
+from service.domain.models import ContractBook, Flag, FlagCandidate, Ledger, ScreenRow, StoredDocument, UtilizationRow
 from service.domain.screen import company_screen, universe_screen
 from service.store import records
 from service.store.db import Database
@@ -417,7 +417,7 @@ class Pipeline:
         companies = {t: (records.company_figures(self.db, t), ledger) for t, ledger in self.ledgers().items()}
         return universe_screen(companies, records.load_market_inputs(self.db))
 
-    def refresh_flags(self, ticker: str) -> list[dict]:
+    def refresh_flags(self, ticker: str) -> list[FlagCandidate]:
         """Raise every flag the company's whole ledger and screen call for; returns only new ones.
         Ingest raises flags from the change instead; this is the repair after a crash (flags pending)."""
         ticker = ticker.upper()
@@ -427,7 +427,7 @@ class Pipeline:
         candidates = flag_candidates(ticker, ledger, rows, figures.documents, self.db.debt_mentions(ticker=ticker), self.settings)
         return self.db.insert_flags(ticker, candidates)
 
-    def flags_from_change(self, ticker: str, sha256: str) -> list[dict]:
+    def flags_from_change(self, ticker: str, sha256: str) -> list[FlagCandidate]:
         """Raise the flags a just-stored document changes (service.domain.changes); returns the new ones.
         Called under the write lock, so no other writer changes the company meanwhile."""
         ticker = ticker.upper()

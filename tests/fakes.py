@@ -17,8 +17,6 @@ other test uses the real parts (the real embedding model, Chroma on disk, a real
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -31,44 +29,24 @@ from service.app import chunk_config
 from service.config import Settings
 from service.pipeline import Pipeline
 from service.store.db import Database
-from service.store.index import Index, _load_tokenizer, bm25_tokens
+from service.store.index import Embedder, Index, bm25_tokens
 
 
-class HashEmbedder:
-    """Deterministic feature-hashing embedder with the real Embedder's interface (fast lane only)."""
+class HashEmbedder(Embedder):
+    """The real Embedder (tokenizer, query cache) with its model replaced by feature hashing (fast lane only)."""
 
     name = "hash-embedder"
-    dimensions = 384
 
-    def __init__(self, *, dtype: str = "float32", batch_size: int = 64) -> None:
-        self.dtype = "float32"
-        self.batch_size = batch_size
-        self._tokenizer = _load_tokenizer()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, *, batch_size: int = 64) -> None:
+        super().__init__(dtype="float32", batch_size=batch_size)
         self.embedded = 0  # texts embedded so far (tests can check what was, or was not, embedded)
-
-    def dtype_decision(self) -> dict[str, Any] | None:
-        return {"dtype": self.dtype, "reason": "tests/fakes.py HashEmbedder (fast lane)"}
-
-    @property
-    def max_tokens(self) -> int:
-        return 254
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        if not texts:
-            return []
-        return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
 
     def _vector(self, text: str) -> np.ndarray:
         v = np.zeros(self.dimensions, dtype=np.float32)
         for token in bm25_tokens(text) or [text]:
             h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
             v[h % self.dimensions] += 1.0 if (h >> 32) & 1 else -1.0
-        norm = float(np.linalg.norm(v))
-        if norm == 0.0:  # no token landed (cannot happen with the fallback above; kept for safety)
-            v[0], norm = 1.0, 1.0
-        return v / np.float32(norm)
+        return v / np.float32(np.linalg.norm(v))  # at least one token always lands: the norm is > 0
 
     def embed(self, texts: list[str]) -> np.ndarray:
         self.embedded += len(texts)
@@ -76,20 +54,8 @@ class HashEmbedder:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         return np.ascontiguousarray(np.stack([self._vector(t) for t in texts]), dtype=np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            cached = self._query_cache.get(text)
-        if cached is not None:
-            return cached
-        vector = self.embed([text])[0]
-        vector.setflags(write=False)
-        with self._lock:
-            self._query_cache[text] = vector
-        return vector
-
-    def clear_query_cache(self) -> None:
-        with self._lock:
-            self._query_cache.clear()
+    def dtype_decision(self) -> dict[str, str]:
+        return {"dtype": "float32", "reason": "hash embedder (fast lane fake)"}
 
 
 class ScriptedLlm:

@@ -30,6 +30,7 @@ from service.config import Settings
 from service.domain.flags import instrument_flags, mention_records, ok_documents, period_flags
 from service.domain.ledger import LedgerInstrument, Mention, ledger_order, place_mentions
 from service.domain.market import MarketInputs
+from service.domain.models import FlagCandidate, Ledger
 from service.domain.screen import PERIODIC_FORMS, CompanyFigures, company_screen
 
 # Ledger fields that change nothing the screen reads when only they differ.
@@ -64,15 +65,18 @@ class CompanyState:
         """(documents, debt mentions) seen: the pipeline compares them with the store's."""
         return len(self.documents), len(self.mention_rows)
 
-    def ledger(self) -> dict:
-        """The ledger as `build_ledger` shows it (rows in the same order)."""
+    def _plain_ledger(self) -> dict:
+        """The ledger as `build_ledger` builds it, in plain values (rows in the same order)."""
         return {"ticker": self.ticker, "instruments": sorted((self._rows[id(i)] for i in self.instruments), key=ledger_order)}
 
+    def ledger(self) -> Ledger:
+        return Ledger.model_validate(self._plain_ledger())
+
     def add_document(self, document: dict, mention_rows: list[dict], figures: list[dict],
-                     market: MarketInputs | None, settings: Settings) -> list[dict]:
+                     market: MarketInputs | None, settings: Settings) -> list[FlagCandidate]:
         """Take in one stored document (its documents row, debt mention rows and figure rows) and
         return the flags it raises that were not raised before (their keys are then remembered)."""
-        before = self.ledger()["instruments"]
+        before = self._plain_ledger()["instruments"]
         keys_before = {id(row): key for row, key in zip(before, instrument_keys(before))}
         rows_before = dict(self._rows)
         backfill = self._is_backfill(document)
@@ -86,8 +90,8 @@ class CompanyState:
         for inst in touched:
             self._rows[id(inst)] = inst.to_dict()
 
-        ledger = self.ledger()
-        rows = ledger["instruments"]
+        plain = self._plain_ledger()
+        rows = plain["instruments"]
         keys = instrument_keys(rows)
         touched_rows = {id(self._rows[id(i)]) for i in touched}
         old_key = {id(self._rows[k]): keys_before.get(id(rows_before[k])) for k in self._rows if k in rows_before}
@@ -101,11 +105,11 @@ class CompanyState:
             company = CompanyFigures(self.documents, self.figures, self.facts)
             all_ends = _period_ends(self.figures)
             wanted = ends | {all_ends[all_ends.index(e) - 1] for e in ends if all_ends.index(e) > 0}
-            screen = company_screen(company, ledger, self.ticker, market, period_ends=wanted)
-            candidates += [f for f in period_flags(self.ticker, screen, settings) if f["detail"]["period_end"] in ends]
+            screen = company_screen(company, Ledger.model_validate(plain), self.ticker, market, period_ends=wanted)
+            candidates += [f for f in period_flags(self.ticker, screen, settings) if f.detail.period_end in ends]
 
-        new = [f for f in {f["key"]: f for f in candidates}.values() if f["key"] not in self.raised]
-        self.raised.update(f["key"] for f in new)
+        new = [f for f in {f.key: f for f in candidates}.values() if f.key not in self.raised]
+        self.raised.update(f.key for f in new)
         return new
 
     def _place(self, mentions: list[Mention]) -> list[LedgerInstrument]:

@@ -25,6 +25,7 @@ from typing import Any
 from extract.identity import instrument_keys
 from ingest.errors import BadInput
 from service.config import Settings
+from service.domain.models import FlagCandidate, Ledger, ScreenRow
 from service.domain.numbers import stated
 
 PERIODIC_FORMS = ("10-Q", "10-K", "10-KT", "20-F", "40-F")
@@ -42,15 +43,15 @@ _OPTION_EXERCISED = re.compile(
     r"|\binclud(es|ed|ing)\b[^.]{0,160}\bexercise\b[^.]{0,80}\boption\b", re.I)
 
 
-def flag_candidates(ticker: str, ledger: dict, screen_rows: list[dict], documents: list[dict],
-                    debt_mentions: list[dict], settings: Settings) -> list[dict]:
+def flag_candidates(ticker: str, ledger: Ledger, screen_rows: list[ScreenRow], documents: list[dict],
+                    debt_mentions: list[dict], settings: Settings) -> list[FlagCandidate]:
     """Every flag the ledger and the screen call for, each with its idempotency key; the store
     keeps a key once, so raising the same candidates again adds nothing.
 
     `documents`: the company's stored documents (rows of the documents table); `debt_mentions`:
     its stored debt mentions ({document, key, record})."""
     ticker = ticker.upper()
-    instruments = ledger.get("instruments", [])
+    instruments = ledger.model_dump()["instruments"]  # the rules read plain values: dumped once, here
     candidates = instrument_flags(ticker, list(zip(instruments, instrument_keys(instruments))),
                                   ok_documents(documents), mention_records(debt_mentions))
     candidates.extend(period_flags(ticker, screen_rows, settings))
@@ -58,28 +59,29 @@ def flag_candidates(ticker: str, ledger: dict, screen_rows: list[dict], document
 
 
 def instrument_flags(ticker: str, keyed: list[tuple[dict, str]], docs: dict[str, dict],
-                     records: dict[tuple[str, str], dict]) -> list[dict]:
+                     records: dict[tuple[str, str], dict]) -> list[FlagCandidate]:
     """The flags of these ledger instruments, each given with its key (`instrument_keys` over the
     whole ledger); `docs` from `ok_documents`, `records` from `mention_records`."""
-    out: list[dict] = []
+    out: list[FlagCandidate] = []
     for inst, key in keyed:
-        out.extend(_as_stated_numbers(_instrument_flags(ticker.upper(), inst, key, docs, records)))
+        out.extend(_typed(_instrument_flags(ticker.upper(), inst, key, docs, records)))
     return out
 
 
-def period_flags(ticker: str, screen_rows: list[dict], settings: Settings) -> list[dict]:
+def period_flags(ticker: str, screen_rows: list[ScreenRow], settings: Settings) -> list[FlagCandidate]:
     """The flags of consecutive screen rows (each compared with the one before it)."""
-    return _as_stated_numbers(_period_flags(ticker.upper(), screen_rows, settings))
+    return _typed(_period_flags(ticker.upper(), [row.model_dump() for row in screen_rows], settings))
 
 
 def mention_records(debt_mentions: list[dict]) -> dict[tuple[str, str], dict]:
     return {(r["document"], r["key"]): r["record"] for r in debt_mentions}
 
 
-def _as_stated_numbers(candidates: list[dict]) -> list[dict]:
+def _typed(candidates: list[dict]) -> list[FlagCandidate]:
+    """The rules' plain flags, each with its numbers as stated, as models (the detail keeps only the keys it was given)."""
     for flag in candidates:
         flag["detail"]["numbers_as_stated"] = _as_stated(flag["detail"])
-    return candidates
+    return [FlagCandidate.model_validate(flag) for flag in candidates]
 
 
 def check_since(since: str | None) -> str | None:

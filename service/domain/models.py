@@ -10,7 +10,7 @@ model with every key required and no other allowed, so a dump gives back exactly
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,18 +18,6 @@ from extract.records import ContractStatus, DebtKind, Evidence, UtilizationDiscl
 
 # A value as a record states it: a number, a date or text, a yes/no.
 Scalar = Union[bool, int, float, str, None]
-
-
-class PlainReads:
-    """Transitional: `model["name"]` and `model.get("name")` read the model's plain dump, for the
-    flag rules (service/domain/flags.py, service/domain/changes.py) that still compute with dicts.
-    Remove once they read attributes."""
-
-    def __getitem__(self, key: str) -> Any:
-        return self.model_dump()[key]  # type: ignore[attr-defined]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.model_dump().get(key, default)  # type: ignore[attr-defined]
 
 
 # -- the debt ledger --------------------------------------------------------------------------
@@ -91,7 +79,7 @@ class Instrument(BaseModel):
     mentions: list[LedgerMention] = Field(description="Every document's mention, oldest first.")
 
 
-class Ledger(PlainReads, BaseModel):
+class Ledger(BaseModel):
     """A company's debt ledger: largest instruments first, those only mentioned in passing last."""
 
     ticker: str
@@ -186,7 +174,7 @@ class Metric(BaseModel):
     note: str | None
 
 
-class ScreenRow(PlainReads, BaseModel):
+class ScreenRow(BaseModel):
     """One company's metrics for one period end."""
 
     ticker: str

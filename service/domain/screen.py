@@ -425,13 +425,12 @@ def _market_metrics(ledger: dict, m: dict, market: MarketInputs | None, ticker: 
     return out
 
 
-def company_screen(company: CompanyFigures, ledger: Ledger | dict, ticker: str, market: MarketInputs | None = None,
+def company_screen(company: CompanyFigures, ledger: Ledger, ticker: str, market: MarketInputs | None = None,
                    period_ends: Collection[str] | None = None) -> list[ScreenRow]:
     """The company's screen history, one row per period end, oldest first; with `period_ends`,
-    only those periods' rows (each computed exactly as in the whole history). `ledger`: the
-    company's `Ledger`, or its plain dump (the flag rules keep theirs so). The metrics are computed
-    over plain values and typed once, here."""
-    plain = ledger.model_dump() if isinstance(ledger, Ledger) else ledger
+    only those periods' rows (each computed exactly as in the whole history). The metrics are
+    computed over plain values and typed once, here."""
+    plain = ledger.model_dump()
     periods = _periods(company)
     return [ScreenRow.model_validate(_screen_period(company, plain, periods, i, market, ticker)) for i in range(len(periods))
             if period_ends is None or periods[i].period_end in period_ends]

@@ -20,6 +20,7 @@ from extract.records import Extraction
 from ingest.companies import filing_names
 from ingest.errors import BadInput, ConfigError, NotFound
 from ingest.types import Chunk, Document
+from service.domain.models import FlagCandidate
 
 metadata = sa.MetaData()
 
@@ -622,33 +623,28 @@ class Database:
 
     # -- flags (raised by service/domain/flags.py; the key makes raising idempotent) -----------------
 
-    def insert_flag(self, ticker: str, kind: str, key: str, detail: dict[str, Any]) -> bool:
-        """Insert a flag unless one with the same key exists; True if it was new."""
-        with self.engine.begin() as conn:
-            if conn.execute(sa.select(flags.c.id).where(flags.c.key == key)).first():
-                return False
-            try:
-                conn.execute(flags.insert().values(ticker=ticker, kind=kind, key=key, raised_at=_now(),
-                                                   detail=json.dumps(detail, sort_keys=True, default=str)))
-            except sa.exc.IntegrityError:  # raised concurrently by another writer: still only once
-                return False
-        return True
-
-    def insert_flags(self, ticker: str, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Insert each flag ({kind, key, detail}) whose key is not stored yet, in one transaction;
-        returns those that were new."""
+    def insert_flags(self, ticker: str, candidates: list[FlagCandidate]) -> list[FlagCandidate]:
+        """Insert each flag whose key is not stored yet, in one transaction; returns those that
+        were new. The detail is stored with the keys it was given (none added as null)."""
         if not candidates:
             return []
+        try:
+            return self._insert_flags(ticker, candidates)
+        except sa.exc.IntegrityError:  # another writer raised one of them meanwhile: read the keys again
+            return self._insert_flags(ticker, candidates)
+
+    def _insert_flags(self, ticker: str, candidates: list[FlagCandidate]) -> list[FlagCandidate]:
         raised = []
         with self.engine.begin() as conn:
-            stored = {r.key for r in conn.execute(sa.select(flags.c.key).where(flags.c.key.in_([f["key"] for f in candidates])))}
+            stored = {r.key for r in conn.execute(sa.select(flags.c.key).where(flags.c.key.in_([f.key for f in candidates])))}
             now = _now()
             for flag in candidates:
-                if flag["key"] in stored:
+                if flag.key in stored:
                     continue
-                stored.add(flag["key"])
-                conn.execute(flags.insert().values(ticker=ticker, kind=flag["kind"], key=flag["key"], raised_at=now,
-                                                   detail=json.dumps(flag["detail"], sort_keys=True, default=str)))
+                stored.add(flag.key)
+                detail = flag.detail.model_dump(mode="json", exclude_unset=True)
+                conn.execute(flags.insert().values(ticker=ticker, kind=flag.kind, key=flag.key, raised_at=now,
+                                                   detail=json.dumps(detail, sort_keys=True, default=str)))
                 raised.append(flag)
         return raised
 

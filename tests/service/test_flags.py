@@ -33,7 +33,8 @@ def run(db: Database, ticker: str, settings: Settings) -> list[dict]:
     figures = records.company_figures(db, ticker)
     candidates = flag_candidates(ticker, ledger, company_screen(figures, ledger, ticker), figures.documents,
                                  db.debt_mentions(ticker), settings)
-    return [f for f in candidates if db.insert_flag(ticker, f["kind"], f["key"], f["detail"])]
+    # The flags as stored and shown (`flags --json`): the detail with the keys the rule gave it.
+    return [f.model_dump(mode="json", exclude_unset=True) for f in db.insert_flags(ticker, candidates)]
 
 
 def list_flags(db: Database, since: str | None = None, ticker: str | None = None) -> list[dict]:
@@ -169,7 +170,7 @@ def test_flags_from_the_change_are_the_flags_of_a_rebuild_after_every_document(f
         ticker = doc.filing.ticker
         new = states[ticker].add_document(db.list_documents(sha256=doc.sha256)[0], db.debt_mentions(ticker, doc_sha256=doc.sha256),
                                           db.company_figures(ticker, doc_sha256=doc.sha256), None, settings)
-        from_change |= {f["key"] for f in new}
+        from_change |= {f.key for f in new}
         rebuilt |= {f["key"] for f in run(db, ticker, settings)}
     assert from_change == rebuilt
     assert "new_debt_instrument:RIOT:credit_facility:100-million-credit-facility" in from_change

@@ -22,6 +22,7 @@ from extract.document import extract_document
 from ingest.chunk import chunk_document
 from ingest.parse import parse_path
 from ingest.types import Document
+from service.domain.models import FlagCandidate, FlagDetail
 from service.store.db import Database
 from service.store.index import Index
 from tests.fakes import HashEmbedder
@@ -120,19 +121,26 @@ def test_a_failure_never_overwrites_a_successful_ingest(database, parsed):
     assert database.get_document("e3" * 32)["status"] == "failed"
 
 
+def flag(ticker: str, kind: str, key: str, **detail) -> FlagCandidate:
+    return FlagCandidate(ticker=ticker, kind=kind, key=key, detail=FlagDetail(**detail))
+
+
 def test_flag_insert_is_idempotent_per_key(database):
-    detail = {"instrument": "0.00% convertible senior notes due 2032", "principal_usd": 1_150_000_000}
-    assert database.insert_flag("CLSK", "new_convertible", "CLSK:new_convertible:2032", detail) is True
-    assert database.insert_flag("CLSK", "new_convertible", "CLSK:new_convertible:2032", {"other": 1}) is False
-    assert database.insert_flag("CLSK", "new_convertible", "CLSK:new_convertible:2031", detail) is True
+    detail = {"instrument": "0.00% convertible senior notes due 2032", "numbers": {"principal_usd": 1_150_000_000}}
+    first = flag("CLSK", "new_debt_instrument", "CLSK:new:2032", **detail)
+    assert database.insert_flags("CLSK", [first]) == [first]
+    again = flag("CLSK", "new_debt_instrument", "CLSK:new:2032", instrument="other")
+    other = flag("CLSK", "new_debt_instrument", "CLSK:new:2031", **detail)
+    assert database.insert_flags("CLSK", [again, other, other]) == [other]  # a key once, in the store and in the batch
     flags = database.list_flags(ticker="clsk")
-    assert [f["key"] for f in flags] == ["CLSK:new_convertible:2032", "CLSK:new_convertible:2031"]
-    assert flags[0]["detail"] == detail
+    assert [f["key"] for f in flags] == ["CLSK:new:2032", "CLSK:new:2031"]
+    assert flags[0]["detail"] == detail  # stored with the keys it was given, none added as null
+    assert database.flag_keys("clsk") == {"CLSK:new:2032", "CLSK:new:2031"}
 
 
 def test_list_flags_since_and_ticker_filter(database):
-    database.insert_flag("MARA", "new_convertible", "MARA:1", {})
-    database.insert_flag("RIOT", "leverage", "RIOT:1", {})
+    database.insert_flags("MARA", [flag("MARA", "new_debt_instrument", "MARA:1")])
+    database.insert_flags("RIOT", [flag("RIOT", "leverage_high", "RIOT:1")])
     raised = database.list_flags()[0]["raised_at"]
     assert [f["key"] for f in database.list_flags(since="2000-01-01")] == ["MARA:1", "RIOT:1"]
     assert [f["key"] for f in database.list_flags(since=raised)] == ["MARA:1", "RIOT:1"]  # at or after
