@@ -25,20 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from extract.identity import instrument_keys
-from extract.records import DebtInstrument
 from service.config import Settings
 from service.domain.flags import instrument_flags, mention_records, ok_documents, period_flags
-from service.domain.ledger import LedgerInstrument, Mention, ledger_order, place_mentions
+from service.domain.ledger import LedgerInstrument, Mention, ledger_order, mentions_from_rows, place_mentions
 from service.domain.market import MarketInputs
 from service.domain.models import FlagCandidate, Ledger
 from service.domain.screen import PERIODIC_FORMS, CompanyFigures, company_screen
 
 # Ledger fields that change nothing the screen reads when only they differ.
 _BOOKKEEPING = ("mentions", "outstanding_history", "outstanding_usd", "outstanding_as_of", "aliases", "conflicts", "warnings")
-
-
-def to_mentions(rows: list[dict]) -> list[Mention]:
-    return [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows]
 
 
 @dataclass
@@ -56,7 +51,7 @@ class CompanyState:
     def build(cls, ticker: str, documents: list[dict], mention_rows: list[dict], figures: list[dict],
               facts: Callable[[str, str], list[dict]], raised: set[str]) -> CompanyState:
         state = cls(ticker.upper(), list(documents), list(mention_rows), list(figures), facts, set(raised))
-        place_mentions(state.instruments, to_mentions(mention_rows))
+        place_mentions(state.instruments, mentions_from_rows(mention_rows))
         state._rows = {id(i): i.to_dict() for i in state.instruments}
         return state
 
@@ -68,9 +63,6 @@ class CompanyState:
     def _plain_ledger(self) -> dict:
         """The ledger as `build_ledger` builds it, in plain values (rows in the same order)."""
         return {"ticker": self.ticker, "instruments": sorted((self._rows[id(i)] for i in self.instruments), key=ledger_order)}
-
-    def ledger(self) -> Ledger:
-        return Ledger.model_validate(self._plain_ledger())
 
     def add_document(self, document: dict, mention_rows: list[dict], figures: list[dict],
                      market: MarketInputs | None, settings: Settings) -> list[FlagCandidate]:
@@ -84,7 +76,7 @@ class CompanyState:
         self.documents.append(document)
         self.mention_rows.extend(mention_rows)
         self.figures.extend(figures)
-        touched = self._place(to_mentions(mention_rows))
+        touched = self._place(mentions_from_rows(mention_rows))
         alive = {id(i) for i in self.instruments}
         self._rows = {k: row for k, row in self._rows.items() if k in alive}
         for inst in touched:

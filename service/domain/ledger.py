@@ -30,6 +30,11 @@ class Mention:
     record: DebtInstrument
 
 
+def mentions_from_rows(rows: list[dict]) -> list[Mention]:
+    """Stored debt mention rows ({document, filed, record}) as the ledger's mentions."""
+    return [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows]
+
+
 # The terms `extract.identity` compares two mentions on: mentions alike in these link alike.
 IDENTITY_FIELDS = ("xbrl_member", "kind", "coupon_pct", "maturity_year", "maturity_date", "name", "principal_usd")
 

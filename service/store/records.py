@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from extract.records import DebtInstrument
 from ingest.errors import NotFound
-from service.domain.ledger import Mention
+from service.domain.ledger import Mention, mentions_from_rows
 from service.domain.market import MarketInputs, today
 from service.domain.screen import CompanyFigures
 from service.store.db import Database
@@ -13,8 +12,7 @@ from service.store.db import Database
 
 def debt_mentions(db: Database, ticker: str) -> list[Mention]:
     """The company's debt mentions, each with its document and filing date, for the ledger."""
-    rows = db.debt_mentions(ticker=ticker.upper())
-    return [Mention(r["document"], r["filed"], DebtInstrument.model_validate(r["record"])) for r in rows]
+    return mentions_from_rows(db.debt_mentions(ticker=ticker.upper()))
 
 
 def company_figures(db: Database, ticker: str) -> CompanyFigures:
