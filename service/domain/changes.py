@@ -30,7 +30,7 @@ from service.domain.flags import instrument_flags, mention_records, ok_documents
 from service.domain.ledger import LedgerInstrument, Mention, ledger_order, mentions_from_rows, place_mentions
 from service.domain.market import MarketInputs
 from service.domain.models import FlagCandidate, Ledger
-from service.domain.screen import PERIODIC_FORMS, CompanyFigures, company_screen
+from service.domain.screen import PERIODIC_FORMS, CompanyFigures, company_screen, figure_period_end
 
 # Ledger fields that change nothing the screen reads when only they differ.
 _BOOKKEEPING = ("mentions", "outstanding_history", "outstanding_usd", "outstanding_as_of", "aliases", "conflicts", "warnings")
@@ -96,7 +96,8 @@ class CompanyState:
         if ends:
             company = CompanyFigures(self.documents, self.figures, self.facts)
             all_ends = _period_ends(self.figures)
-            wanted = ends | {all_ends[all_ends.index(e) - 1] for e in ends if all_ends.index(e) > 0}
+            at = {e: i for i, e in enumerate(all_ends)}
+            wanted = ends | {all_ends[at[e] - 1] for e in ends if at[e] > 0}  # each one's prior period, to compare with
             screen = company_screen(company, Ledger.model_validate(plain), self.ticker, market, period_ends=wanted)
             candidates += [f for f in period_flags(self.ticker, screen, settings) if f.detail.period_end in ends]
 
@@ -141,8 +142,9 @@ class CompanyState:
     def _affected_periods(self, figures: list[dict], touched: list[dict], before: dict[int, dict]) -> set[str]:
         """The period ends whose screen the new document can change (module docstring)."""
         all_ends = _period_ends(self.figures)
-        ends = {e for e in (_period_end(r) for r in figures) if e}
-        ends |= {all_ends[all_ends.index(e) + 1] for e in ends if all_ends.index(e) + 1 < len(all_ends)}
+        ends = {e for e in (figure_period_end(r) for r in figures) if e}
+        at = {e: i for i, e in enumerate(all_ends)}
+        ends |= {all_ends[at[e] + 1] for e in ends if at[e] + 1 < len(all_ends)}
         since = [d for row in touched if (d := _changed_since(row, _previous(row, before)))]
         if since and all_ends:
             start = min(since)
@@ -175,9 +177,5 @@ def _changed_since(row: dict, old: dict | None) -> str | None:
     return min(new_points + moved, default=None)
 
 
-def _period_end(figure_row: dict) -> str | None:
-    return figure_row["period_end"] or figure_row["record"].get("period_end")
-
-
 def _period_ends(figures: list[dict]) -> list[str]:
-    return sorted({e for e in (_period_end(r) for r in figures) if e})
+    return sorted({e for e in (figure_period_end(r) for r in figures) if e})

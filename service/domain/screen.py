@@ -92,7 +92,7 @@ def _periods(company: CompanyFigures) -> list[Period]:
     by_end: dict[str, list[tuple[dict, dict]]] = {}
     for row in company.figures:
         record = row["record"]
-        end = row["period_end"] or record.get("period_end")
+        end = figure_period_end(row)
         if not end:
             continue
         by_end.setdefault(end, []).append((row, docs.get(row["doc_sha256"], {})))
@@ -113,6 +113,11 @@ def _periods(company: CompanyFigures) -> list[Period]:
             period.warnings.extend(record.get("warnings", []))
         periods.append(period)
     return periods
+
+
+def figure_period_end(row: dict) -> str | None:
+    """The period a stored figures row ({doc_sha256, period_end, record}) belongs to."""
+    return row["period_end"] or row["record"].get("period_end")
 
 
 def _form_rank(form: str | None) -> int:

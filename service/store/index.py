@@ -67,6 +67,7 @@ def model_dir() -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=8)
 def cpu_bf16(cpuinfo: str | None = None) -> str | None:
     """The CPU's native bfloat16 matrix instructions: "amx_bf16", "avx512_bf16", or None (bf16 would be emulated)."""
     if cpuinfo is None:
@@ -116,6 +117,7 @@ def resolve_dtype(setting: str, cache: Path | None = None) -> str:
     return decide_dtype(cache)["dtype"]
 
 
+@functools.lru_cache(maxsize=1)
 def machine_key() -> str:
     """What the bfloat16 decision depends on: the CPU, its bf16 instructions, torch and the model."""
     try:
