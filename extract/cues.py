@@ -17,6 +17,9 @@ NON_COUPON_FEES = (
 
 # A fee that is the loan's price for time: "a loan fee of 12.5% per annum", "borrow fee".
 RATE_FEES = ("loan", "borrow", "borrowing", "lending")
+# Of those, the fees that digital-asset lending quotes as an annual rate by definition: "a $10,000,000
+# loan with a Borrow Fee of 7.9%" (the term sheet annualizes it), with or without "per annum".
+ANNUAL_RATE_FEES = ("borrow", "borrowing", "lending")
 
 # Words that a loan or note is secured: collateral of any kind, including tokens ("collateralized
 # by our treasury assets (including Solana)", "secured by bitcoin held in custody").
@@ -26,6 +29,8 @@ COLLATERAL = (
     r"to\s+serve\s+as\s+collateral\b", r"as\s+collateral\s+(?:for|against)\b", r"against\s+(?:\w+\s+){0,2}pledged\b",
     r"encumbered\s+(?:with|by)\b", r"(?:posted|pledged|deposited)\s+(?:\w+\s+){0,4}as\s+collateral\b",
     r"\d+(?:\.\d+)?\s*%\s+collateral\s+(?:level|ratio|coverage)\b",
+    # "The Collateral for the October Loan is Staked ETH", "the initial collateral level is 170%"
+    r"the\s+collateral\s+for\s+(?:the|this|such|each|all|any)\b", r"collateral\s+(?:level|ratio|coverage)\s+(?:is|of|shall\s+be)\s+\d",
 )  # fmt: skip
 COLLATERAL_RE = re.compile(r"\b(?:" + "|".join(COLLATERAL) + ")", re.I)
 
@@ -40,7 +45,7 @@ NOT_ISSUE_EVENTS = r"(?:priced|pricing|announc\w*|press\s+release|launch\w*|prop
 OUTSTANDING = r"(?:issued\s+and\s+outstanding|(?:was|were|is|are|remained|remains)\s+outstanding|outstanding)"
 
 __all__ = [
-    "NON_COUPON_FEES", "RATE_FEES", "COLLATERAL", "COLLATERAL_RE", "RANKING", "ISSUE_EVENTS", "NOT_ISSUE_EVENTS",
+    "NON_COUPON_FEES", "RATE_FEES", "ANNUAL_RATE_FEES", "COLLATERAL", "COLLATERAL_RE", "RANKING", "ISSUE_EVENTS", "NOT_ISSUE_EVENTS",
     "OUTSTANDING",
 ]  # fmt: skip
 
@@ -84,3 +89,12 @@ LOAN_IN_TOKENS_RE = re.compile(
 # An amount stated as a ceiling ("agreed to lend us up to $3,000,000", "borrowings of up to $35,000") is
 # a commitment: what may be borrowed, never what is owed. Matched against the words just before it.
 COMMITMENT_BEFORE_RE = re.compile(r"\bup\s+to\s+(?:an?\s+)?(?:aggregate\s+(?:principal\s+amount\s+)?(?:of\s+)?)?(?:US)?\$?\s*$", re.I)
+
+# Nothing owed: "has no outstanding loans with the lender under the Master Loan Agreement", "there is no
+# outstanding balance on the line of credit", "no amounts were outstanding under the Revolving Facility".
+NONE_OUTSTANDING_RE = re.compile(
+    r"\b(?:has|had|have|there\s+(?:is|was|were|are))\s+no\s+(?:outstanding\s+(?:loans?|borrowings?|balances?|amounts?|principal)\b"
+    r"|(?:amounts?|borrowings?|loans?|balances?|principal)\s+outstanding\b)"
+    r"|\bno\s+(?:amounts?|borrowings?|loans?|principal)\s+(?:were|was|are|is|remained|remain)\s+outstanding\b",
+    re.I,
+)

@@ -25,7 +25,7 @@ from extract.normalize import (
     parse_month_year,
     parse_rate_text,
 )
-from extract.cues import COLLATERAL_RE, COMMITMENT_BEFORE_RE, LOAN_IN_TOKENS_RE, RANKING
+from extract.cues import COLLATERAL_RE, COMMITMENT_BEFORE_RE, LOAN_IN_TOKENS_RE, NONE_OUTSTANDING_RE, RANKING
 from extract.debt_tables import DebtRow, debt_rows, schedule_total, terms_rows
 from extract.terms import find_conversion_price, find_conversion_rate, find_coupon, in_denomination
 from extract.identity import distinctive_words
@@ -42,12 +42,20 @@ __all__ = ["debt_from_text", "split_sentences"]
 # Naming instruments
 
 _COUPON = r"(?P<coupon>\d+(?:\.\d+)?\s*%|\[\s*[•●_ ]*\s*\]\s*%|[•●]\s*%|(?<![\w.])%)"
+# Words that qualify a class of notes in its name. "original issue discount" (OID) follows the discount's
+# percent, which is not a coupon: "unsecured 20% original issue discount promissory notes".
+_NOTE_QUALIFIER = (
+    r"(?:convertible|exchangeable|senior|secured|unsecured|subordinated|junior|guaranteed|promissory|zero[- ]coupon"
+    r"|original\s+issue\s+discount|OID|first[- ]lien|second[- ]lien|PIK)"
+)
 _NOTE_NAME = re.compile(
-    rf"(?:{_COUPON}\s+)?(?P<body>(?:(?:convertible|exchangeable|senior|secured|unsecured|subordinated)\s+)*"
+    # A security qualifier may come before the percent: "unsecured 20% original issue discount ... notes".
+    rf"(?:(?P<lead>(?:(?:senior|secured|unsecured|subordinated)\s+)+)(?=\d))?(?:{_COUPON}\s+)?(?P<body>(?:{_NOTE_QUALIFIER}\s+)*"
     r"(?:notes|debentures|bonds))(?:\s+due\s+(?:in\s+)?(?:(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December)\s+\d{1,2},\s+)?(?P<year>20\d{2}))?",
     re.IGNORECASE,
 )
+_OID = re.compile(r"(?:original\s+issue\s+discount|OID)\b", re.I)
 _FACILITY_NOUN = (
     r"(?:(?:credit|loan)\s+and\s+security\s+(?:facility|agreement)(?:\s+agreement)?|revolving\s+credit\s+facility|credit\s+facility|line\s+of\s+credit|master\s+loan\s+agreement|loan\s+agreement"
     r"|term\s+loan(?:\s+facility)?|financing\s+facility|equipment\s+financing\s+(?:agreement|arrangement)"
@@ -84,6 +92,10 @@ _UNDER_NAMED = re.compile(
 # A glossary entry's lead: "“Parent Convertible Notes” means the " before the instrument's name.
 _GLOSSARY_LEAD = re.compile(r"[“\"]\s*(?P<term>[^”\"]{2,80}?)\s*[”\"]\s+(?:means|shall\s+mean|refers\s+to)\s+(?:the\s+|our\s+|its\s+)?$", re.I)
 # "$41,950,000 in aggregate principal amount of": a size that introduces the notes named right after it.
+# "... notes with an aggregate principal amount of $1,560,000 (the “Notes”)": the size right after the name.
+_SIZED_AFTER = re.compile(
+    r"\s+(?:with|in|having)\s+(?:an?\s+)?(?:aggregate\s+)?(?:original\s+)?principal\s+amount\s+of\s+(?:up\s+to\s+)?"
+    r"(?:US)?\$\s?\d[\d,.]*(?:\s+(?:million|billion))?", re.I)
 _SIZED_PRINCIPAL_OF = re.compile(r"\$\s?\d[\d,.]*(?:\s+(?:million|billion))?\s+(?:in\s+)?(?:aggregate\s+)?principal\s+amount\s+of\s+$", re.I)
 _GENERIC_FACILITY = re.compile(r"\bthe\s+(?:facility|line\s+of\s+credit|loan|master\s+loan|note|credit\s+facility)\b", re.IGNORECASE)
 # The filer is the lender, not the borrower: not its debt.
@@ -174,6 +186,8 @@ _CLAUSE = re.compile(r"(?:^|[,;:]\s+(?:and\s+|or\s+)?)(?P<mark>\((?:i|ii|iii|iv|
 # A distinctive word must come first: “Note” or “Term Loan” alone is the document's generic name for it.
 _LOAN_TERM = re.compile(r"^(?!(?:the\s+)?(?:Term\s+|Revolving\s+|Credit\s+|Promissory\s+|Loan\s+)*(?:Loan|Note|Facility|Line\s+of\s+Credit)$)"
                         r".*(?:\b(?:Term\s+)?Loan|\bNote|\bFacility|\bLine\s+of\s+Credit)$")
+# A loan of one stated sum: "a $10,000,000 loan", "a loan of $20,000" (not "up to $3,000,000").
+_FIXED_LOAN = re.compile(r"\b(?:an?|one|single)\s+(?:US)?\$\s?\d[\d,.]*(?:\s+(?:million|billion))?\s+(?:[\w-]+\s+)?loan\b|\ba\s+loan\s+(?:in\s+the\s+amount\s+)?of\s+(?:US)?\$", re.I)
 _LENDING = re.compile(r"\b(?:loan|lend|borrow|advance|promissory\s+note|credit\s+facility|facility|line\s+of\s+credit)\w*", re.I)
 _VERB = re.compile(r"\b(?:is|are|was|were|has|have|had|will|may|bears?|matures?|provides?|entered|signed|issued)\b", re.I)
 
@@ -197,6 +211,8 @@ def _note_kind(body: str) -> DebtKind:
     body = body.lower()
     if "convertible" in body or "exchangeable" in body:
         return "convertible"
+    if "promissory" in body:
+        return "other"  # a promissory note is a loan instrument, not a class of senior notes
     if "unsecured" in body:
         return "senior_unsecured"
     if "secured" in body:
@@ -236,6 +252,7 @@ class _Instrument:
     commitment_only: bool = False  # its principal so far is an "up to" commitment
     introduced: bool = False  # introduced by size and defined term, without a name of its own
     terms: set[str] = field(default_factory=set)  # terms the document defines for it, as written
+    umbrella: bool = False  # a master agreement: the frame that individual loans are made under
 
     def set(self, name: str, value: object, ev: Evidence) -> None:
         """First statement wins: cover pages and opening paragraphs state the terms first."""
@@ -286,9 +303,11 @@ class _Reader:
         for m in _NOTE_NAME.finditer(text):
             coupon_text = m["coupon"]
             year = int(m["year"]) if m["year"] else None
-            body = m["body"]
+            body = (m["lead"] or "") + m["body"]
+            if coupon_text and _OID.match(m["body"]):
+                coupon_text = None  # "20% original issue discount": the discount, not a rate
             if year is None and not (coupon_text and re.match(r"\d", coupon_text)):
-                introduced = self._introduced_notes(s, part, m)
+                introduced = self._introduced_notes(s, part, m, body)
                 if introduced is not None:
                     found.append((m.start(), m.end(), introduced))
                 continue  # "the notes": a reference, not a name
@@ -360,6 +379,7 @@ class _Reader:
                 self.instruments.append(inst)
             if self.aliases.get(name.lower(), inst) is None:
                 self.aliases[name.lower()] = inst
+            inst.umbrella = inst.umbrella or bool(re.search(r"\bmaster\b", gap + noun, re.I))
             self._alias(text, m.end(), inst)
             found.append((m.start("noun"), m.end(), inst))
         for m in re.finditer(rf"\b(?P<noun>{_FACILITY_NOUN})\b", text, re.I):
@@ -443,15 +463,23 @@ class _Reader:
         found.sort(key=lambda f: f[0])
         return found
 
-    def _introduced_notes(self, s: Sentence, part: Part, m: re.Match) -> _Instrument | None:
+    def _introduced_notes(self, s: Sentence, part: Part, m: re.Match, body: str) -> _Instrument | None:
         """Notes introduced by their size and a defined term but no name: "issued to the Investors
-        $41,950,000 in aggregate principal amount of convertible notes (the “Notes”)". They are the
+        $41,950,000 in aggregate principal amount of convertible notes (the “Notes”)", "sold ...
+        promissory notes with an aggregate principal amount of $1,560,000 (the “Notes”)". They are the
         one set of such notes already read when nothing sets them apart; notes whose issue the
         sentence dates more than a month away from that set's issue date are another set."""
         text = s.text
-        if not _SIZED_PRINCIPAL_OF.search(text[: m.start()]) or not _DEFINED_TERM.match(text[m.end() :]):
+        sized_after = _SIZED_AFTER.match(text[m.end() :])
+        if sized_after is not None:
+            term_at = m.end() + sized_after.end()
+        elif _SIZED_PRINCIPAL_OF.search(text[: m.start()]):
+            term_at = m.end()
+        else:
             return None
-        kind = _note_kind(m["body"])
+        if not _DEFINED_TERM.match(text[term_at:]):
+            return None
+        kind = _note_kind(body)
         dates = [d for d, _ in find_dates(text)]
         candidates = [i for i in self.instruments if i.kind == kind and not i.year_term]
         inst = candidates[0] if len(candidates) == 1 else None
@@ -460,11 +488,14 @@ class _Reader:
                 and abs((datetime.date.fromisoformat(dates[0]) - datetime.date.fromisoformat(issued)).days) > 31:
             inst = None
         if inst is None:
-            name = " ".join(m["body"].split())
+            name = " ".join(m.group().split())
             inst = _Instrument(name=name[0].upper() + name[1:], kind=kind, coupon=None, year=None, introduced=True)
             self.instruments.append(inst)
             inst.name_ev = self._ev(s, part, "name")
-        self._alias(text, m.end(), inst, s.start)
+        said = re.search(r"\b(un)?secured\b", body, re.I)
+        if said:
+            inst.set("secured", said.group(1) is None, self._ev(s, part, "secured"))
+        self._alias(text, term_at, inst, s.start)
         return inst
 
     def _not_borrowed(self, s: Sentence, part: Part) -> bool:
@@ -506,6 +537,8 @@ class _Reader:
                 continue
             noun = _LOAN_TERM.search(term.term).group().lower()
             kind: DebtKind = "term_loan" if "term loan" in noun else "credit_facility" if re.search(r"facility|line|credit", noun) else "other"
+            if kind == "other" and noun.endswith("loan") and _FIXED_LOAN.search(lead):
+                kind = "term_loan"  # "provided for a $10,000,000 loan ... (the “October Loan”)": one sum lent, not a line
             inst = next((i for i in self.instruments if i.name.lower() == term.term.lower()), None)
             if inst is None:
                 inst = _Instrument(name=term.term, kind=kind, coupon=None, year=None)
@@ -790,6 +823,8 @@ class _Reader:
                     target.commitment_only = True
                 target.set("principal_usd", value, ev("principal_usd"))
 
+        self._none_outstanding(s, part, text, mentions)
+
         # The subject comes first: "The November 2029 notes bear interest at 5.25% ... exchanges of our 8.50% notes".
         # Without a name, "the notes" are the notes defined as such; anything else is the subject in focus.
         owner = self.generic_owner if self.generic_owner is not None and (_GENERIC_NOTES.search(text) or self.focus is None) else None
@@ -807,6 +842,21 @@ class _Reader:
             self.focus_paragraph = s.paragraph
             section = part.section_at(s.start)
             self.focus_section = section.start if section is not None else -1
+
+    def _none_outstanding(self, s: Sentence, part: Part, text: str, mentions: list) -> None:
+        """"As of September 18, 2025, ... has no outstanding loans ... under the Master Loan Agreement",
+        "there is no outstanding balance on the line of credit": a balance of zero at that date."""
+        m = NONE_OUTSTANDING_RE.search(text)
+        if m is None:
+            return
+        after = [f for f in mentions if f[0] >= m.start()]
+        target = after[0][2] if after else self._target(m.start(), mentions)
+        if target is None or target.kind == "convertible":
+            return
+        target.set("outstanding_usd", 0.0, self._ev(s, part, "outstanding_usd"))
+        dates = [d for d, (da, _) in find_dates(text) if da < m.start() and re.search(r"\b(?:at|as\s+of|on)\s*$", text[max(0, da - 8) : da], re.I)]
+        if dates and target.evidence["outstanding_usd"].quote == s.quote:
+            target.set("outstanding_as_of", dates[-1], self._ev(s, part, "outstanding_as_of"))
 
     def _option_grants(self, s: Sentence, part: Part, text: str, scale: float, mentions: list) -> set[tuple[int, int]]:
         """Options granted to buy more of the notes: "granted the Investors (i) an option to purchase additional
@@ -942,8 +992,12 @@ class _Reader:
         # "credit limit of $50,000", "a loan of $20,000", "in the amount of $7,000".
         if re.match(rf"\s+(?:[\w-]+\s+){{0,3}}{_FACILITY_NOUN}", after, re.I):
             return True
-        if re.search(r"\breceived\s+an?\s*$", before, re.I) and re.match(r"\s+(?:[\w-]+\s+)?loan\b", after, re.I):
-            return True  # "received a $20,000 thousand loan at closing"
+        if re.search(r"\b(?:an?|one|single)\s*$", before, re.I) and re.match(r"\s+(?:[\w-]+\s+)?loan\b", after, re.I) \
+                and (re.search(r"\breceived\s+an?\s*$", before, re.I) or any(re.search(r"\bloan\b", n, re.I) for n in (target.name, *target.terms))):
+            # "received a $20,000 thousand loan at closing"; "provided for a $10,000,000 loan ... (the “October
+            # Loan”)". A loan's size, not that of a note payable beside it ("a $5.0 million secured loan and a
+            # $5.7 million note payable").
+            return True
         if re.search(r"\b(?:increased|upsized|expanded)\b[^$.;]{0,30}?\bto\s*$", before, re.I):
             return True  # "which in September 2025, we increased to US$26.0 million": its size now
         return bool(re.search(r"(?:up\s+to|(?:credit\s+)?limit\s+of|(?:a|the)\s+loan\s+of|in\s+the\s+amount\s+of|borrowings\s+of\s+up\s+to)\s*$", before, re.I))
@@ -1003,12 +1057,15 @@ class _Reader:
         ev = self._ev(s, part, "issue_date")
         # "On November 20, 2024, the Company completed ... offering"; "On April 22, 2025, the Company entered into".
         # "On August 14, 2024, ..."; "Additionally, on August 28, 2024, the Company entered into ..."
-        m = re.match(r"\s*(?:(?:Additionally|Also|Further|Furthermore|Subsequently|Separately|In\s+addition|Later),\s+)?[Oo]n\s+", text)
+        # "To advance the Company's planned SOL treasury operation, on September 18, 2025, ... entered into":
+        # the same statement behind a leading clause of purpose.
+        m = re.match(r"\s*(?:(?:Additionally|Also|Further|Furthermore|Subsequently|Separately|In\s+addition|Later),\s+|[A-Z][^,;$]{2,120},\s+)?[Oo]n\s+", text)
         if m and not dates[0][1][0] <= m.end() + 2:
             m = None
-        if m and target.kind == "convertible" and re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreements?|letters?)\b", text[:400], re.I) \
+        notes = target.kind == "convertible" or re.search(r"\bnotes\b", target.name, re.I)
+        if m and notes and re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:agreements?|letters?)\b", text[:400], re.I) \
                 and not re.search(r"\bentered\s+into\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}indenture", text[:400], re.I):
-            return  # notes agreed to be bought are not issued yet: a subscription agreement's date is not the issue date
+            return  # notes agreed to be bought are not issued yet: a purchase agreement's date is not the issue date
         if m and dates[0][1][0] <= m.end() + 2 and re.search(
             r"\b(?:completed|closed)\b[^.]{0,80}\b(?:offering|sale|issuance)\b|\bentered\s+into\b|\bsigned\b|\bexecuted\b|\bissued\b",
             text[: 400],
@@ -1210,10 +1267,29 @@ def _fold_year_terms(instruments: list[_Instrument], aliases: dict[str, _Instrum
     return out
 
 
+def _fold_umbrellas(instruments: list[_Instrument]) -> list[_Instrument]:
+    """A master agreement that states no amount of its own (the lender decides loan by loan) is the
+    frame of the loans the document goes on to state, not a facility beside them: "entered into a
+    master digital currency loan agreement (the “MLA”) ... executed a Loan Term Sheet ... provided for
+    a $10,000,000 loan". Its security holds for them. Without a loan stated under it, it stays."""
+    out = list(instruments)
+    for frame in instruments:
+        if not frame.umbrella or frame.values.keys() & {"principal_usd", "outstanding_usd", "coupon_pct", "rate_text"}:
+            continue
+        loans = [i for i in instruments[instruments.index(frame) + 1 :] if i.kind != "convertible" and "principal_usd" in i.values]
+        if not loans:
+            continue
+        for loan in loans:
+            if "secured" in frame.values:
+                loan.set("secured", frame.values["secured"], frame.evidence["secured"])
+        out.remove(frame)
+    return out
+
+
 def debt_from_text(doc: Document) -> list[DebtInstrument]:
     """Every debt instrument the prose of `doc` states terms for, each value with its sentence."""
     reader = _Reader(doc)
-    instruments = _fold_table_rows(_fold_unpriced(_fold_year_terms(reader.read(), reader.aliases)))
+    instruments = _fold_umbrellas(_fold_table_rows(_fold_unpriced(_fold_year_terms(reader.read(), reader.aliases))))
     out = []
     for inst in instruments:
         record = _finish(inst, doc)

@@ -28,6 +28,7 @@ from extract.normalize import (
     parse_month_year,
     word_number,
 )
+from extract.cues import NONE_OUTSTANDING_RE
 from extract.records import Evidence
 from ingest.errors import BadInput
 from ingest.types import Document, XbrlFact
@@ -185,6 +186,8 @@ def states(quote: str, field: str, value: object) -> bool:
                 _close(n, number) for n, _ in find_numbers(quote)
             )
         if field.endswith("_usd"):
+            if number == 0 and NONE_OUTSTANDING_RE.search(quote):
+                return True  # "there is no outstanding balance on the line of credit"
             return any(_close(v, number) for v in _money_readings(quote))
         return any(_close(n, number) for n in _number_readings(quote))
     return False

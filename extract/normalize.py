@@ -279,7 +279,8 @@ def parse_month_year(text: str) -> tuple[int, int] | None:
 _DUE_YEAR = re.compile(r"\bdue\s+(?:in\s+)?(?P<year>(?:19|20)\d{2})\b", re.IGNORECASE)
 _MATURES = re.compile(
     r"\b(?:matur(?:e|es|ed|ing|ity(?:\s+date)?)|due|repayable|expir(?:e|es|ing))\b"
-    r"(?:\s+(?:date|on|in|at|of|is|was|will|be|the|approximately|by))*\s*(?P<rest>.{0,40})",
+    # "a maturity date of the earlier of (a) July 24, 2025, and (b) the closing of ...": the date it is due by.
+    r"(?:\s+(?:date|on|in|at|of|is|was|will|be|the|approximately|by|earlier|\((?:a|i)\)))*\s*(?P<rest>.{0,40})",
     re.IGNORECASE,
 )
 

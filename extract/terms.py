@@ -50,7 +50,7 @@ _COUPON = re.compile(
     rf"|\b(?:fixed\s+rate|interest\s+rate|annual\s+interest)\s+of\s+(?P<q>{_NUM})\s*%"
     rf"|(?P<r>{_NUM})\s*%\s+interest\s+rate"
     # "at a loan fee amount of 12.5% per annum": a fee charged per annum on the amount lent
-    rf"|\b{_FEE}\s+(?:of\s+|at\s+)?(?P<f>{_NUM})\s*%\s+(?:per\s+annum|per\s+year|annually)",
+    rf"|\b{_FEE}\s+(?:of\s+|at\s+)?(?P<f>{_NUM})\s*%(?P<annual>\s+(?:per\s+annum|per\s+year|annually))?",
     re.I,
 )
 
@@ -59,7 +59,8 @@ def find_coupon(text: str) -> tuple[float, tuple[int, int]] | None:
     """The stated fixed annual rate in `text`, or None. A fee is a coupon only when it is the
     loan's price for time ("loan fee of 12.5% per annum"), never a commitment or upfront fee."""
     for m in _COUPON.finditer(text):
-        if m["f"] is not None and (m["fee"] or "").lower() not in cues.RATE_FEES:
+        fee = (m["fee"] or "").lower()
+        if m["f"] is not None and (fee not in cues.RATE_FEES or not m["annual"] and fee not in cues.ANNUAL_RATE_FEES):
             continue
         value = m["p"] or m["q"] or m["r"] or m["f"]
         return float(value), m.span()

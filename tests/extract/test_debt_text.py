@@ -429,3 +429,35 @@ def test_facility_balances_and_kinds_in_10q_prose(sentence, expected) -> None:
     doc = parse_bytes(("CleanSpark, Inc.\n\nNote 7. Debt\n\n" + sentence).encode(), "CLSK_10-Q_sample.txt")
     (facility,) = extract_debt(doc)
     assert {k: getattr(facility, k) for k in expected} == expected
+
+
+def test_oid_promissory_notes_sized_after_their_name(filing) -> None:
+    """HSDT 424B5: "unsecured 20% original issue discount promissory notes with an aggregate principal
+    amount of $1,560,000 (the “Notes”) with a maturity date of the earlier of (a) July 24, 2025, and
+    (b) ...". The 20% is the discount, not a coupon; the closing, not the purchase agreement, dates them."""
+    notes = _one(extract_debt(filing("HSDT_424B5_2025-09-15.txt")), principal_usd=1_560_000)
+    assert (notes.kind, notes.secured, notes.coupon_pct) == ("other", False, None)
+    assert (notes.issue_date, notes.maturity_date) == ("2025-04-25", "2025-07-24")
+    quotes = {e.field: e.quote for e in notes.evidence}
+    assert quotes["issue_date"] == "The transaction closed on April 25, 2025."
+
+
+def test_master_loan_agreement_with_nothing_drawn_is_a_zero_balance(filing) -> None:
+    """HSDT 8-K: "To advance the Company's planned SOL treasury operation, on September 18, 2025, ...
+    entered into a Master Loan Agreement ... As of September 18, 2025, Marvel Operations Corp., has no
+    outstanding loans with the third-party lender under the Master Loan Agreement.\""""
+    mla = _one(extract_debt(filing("HSDT_8-K_2025-09-18.txt")), name="Master Loan Agreement")
+    assert (mla.kind, mla.outstanding_usd, mla.outstanding_as_of, mla.issue_date) == ("credit_facility", 0.0, "2025-09-18", "2025-09-18")
+    assert mla.warnings == []
+
+
+def test_loan_under_a_master_agreement_is_the_record_not_the_frame(filing) -> None:
+    """FGNX 8-K: an uncommitted master digital currency loan agreement (the “MLA”) states no amount; "The
+    October 2025 LTS provided for a $10,000,000 loan with a Borrow Fee of 7.9% (the “October Loan”)". The
+    loan is one sum lent (a term loan) and its borrow fee is its annual rate; the MLA is its frame."""
+    found = extract_debt(filing("FGNX_8-K_2025-11-04.txt"))
+    loan = _one(found, name="October Loan")
+    assert (loan.kind, loan.principal_usd, loan.coupon_pct, loan.secured) == ("term_loan", 10_000_000, 7.9, True)
+    assert [i.name for i in found] == ["October Loan"]
+    quotes = {e.field: e.quote for e in loan.evidence}
+    assert "The Collateral for the October Loan is Staked ETH" in quotes["secured"]

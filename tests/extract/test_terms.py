@@ -46,6 +46,10 @@ def test_coupon_sentence_shapes() -> None:
     # CLSK_10-Q_2024-05-09.htm: a commitment fee is not a coupon
     assert find_coupon("agreed with the Lender that the related 1% loan commitment fee for the unused portion would be refunded") is None
     assert find_coupon("an unused commitment fee of 0.25% per annum on the undrawn amount") is None
+    # FGNX_8-K_2025-11-04.txt: a borrow fee is digital-asset lending's annual rate, "per annum" or not
+    assert find_coupon("The October 2025 LTS provided for a $10,000,000 loan with a Borrow Fee of 7.9% (the “October Loan”).")[0] == 7.9
+    # our own sentence: a loan fee without "per annum" may be paid once, so it is not a coupon
+    assert find_coupon("The lender charged a loan fee of 1.0% at closing.") is None
 
 
 def test_conversion_price_sentence_shapes() -> None:
