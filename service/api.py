@@ -31,7 +31,7 @@ from ingest.errors import BadInput, Forbidden, MinerlensError, TooLarge, Unautho
 from service.domain.answer import Answer
 from service.config import Settings, get_settings
 from service.domain.market import MarketInputs, market_inputs
-from service.domain.models import ContractBook, Flag, Ledger, ScreenRow, StoredDocument
+from service.domain.models import ContractBook, Flag, Ledger, ScreenRow, StoredDocument, WatchCompany
 from service.app import build_pipeline, build_watcher
 from service.pipeline import IngestResult, Pipeline
 
@@ -233,16 +233,6 @@ class FlagsResponse(BaseModel):
     flags: list[Flag] = Field(description="Oldest first.")
 
 
-class WatchCompany(BaseModel):
-    ticker: str
-    cik: str
-    last_poll: str | None
-    last_accession: str | None
-    error: str | None
-    backoff_until: str | None
-    pending: list[str] = Field(description="Accessions that failed and are tried again.")
-
-
 class WatchStatus(BaseModel):
     enabled: bool
     companies: list[WatchCompany]
@@ -380,7 +370,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     @app.get("/watch/status", response_model=WatchStatus)
     def watch_status(request: Request) -> WatchStatus:
         watcher = request.app.state.watcher
-        return WatchStatus.model_validate({"enabled": watcher is not None, "companies": watcher.status() if watcher else []})
+        return WatchStatus(enabled=watcher is not None, companies=watcher.status() if watcher else [])
 
     @app.get("/companies/{ticker}/contracts", response_model=ContractBook)
     def company_contracts(p: PipelineDep, ticker: str) -> ContractBook:

@@ -46,6 +46,7 @@ from ingest import companies
 from ingest.edgar import EdgarClient, FilingHeaders, HeaderDocument, SubmissionRow, Submissions, normalize_accession
 from ingest.errors import BadInput, ConfigError, MinerlensError, NotFound, RateLimited, reason
 from ingest.forms import DEBT_ITEMS_8K, form_family
+from service.domain.models import WatchCompany
 from service.pipeline import IngestResult, Pipeline
 
 log = logging.getLogger("minerlens.watch")
@@ -437,8 +438,8 @@ class Watcher:
 
     # -- status ----------------------------------------------------------------------------------
 
-    def status(self) -> list[dict]:
-        """Per company: ticker, cik, last_poll, last_accession, error, backoff_until, pending."""
+    def status(self) -> list[WatchCompany]:
+        """Per company: its last poll and accession, the error and back-off, and the accessions pending."""
         states = {s["cik"]: s for s in self.db.watch_states()}
         out = []
         now = _now()
@@ -448,11 +449,11 @@ class Watcher:
             if backoff and dt.datetime.fromisoformat(backoff) <= now:
                 backoff = None
             pending = [a for a, s in self.db.accession_statuses(company.cik).items() if s["status"] == "failed"]
-            out.append({
-                "ticker": company.ticker, "cik": company.cik, "last_poll": state.get("last_polled_at"),
-                "last_accession": state.get("last_accession"), "error": state.get("last_error"),
-                "backoff_until": backoff, "pending": sorted(pending),
-            })
+            out.append(WatchCompany(
+                ticker=company.ticker, cik=company.cik, last_poll=state.get("last_polled_at"),
+                last_accession=state.get("last_accession"), error=state.get("last_error"),
+                backoff_until=backoff, pending=sorted(pending),
+            ))
         return out
 
 

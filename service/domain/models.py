@@ -319,3 +319,15 @@ MetricRef.model_rebuild()
 Metric.model_rebuild()
 ScreenRow.model_rebuild()
 FlagDetail.model_rebuild()
+
+
+class WatchCompany(BaseModel):
+    """One watched company's EDGAR polling state."""
+
+    ticker: str
+    cik: str
+    last_poll: str | None
+    last_accession: str | None
+    error: str | None
+    backoff_until: str | None
+    pending: list[str] = Field(description="Accessions that failed and are tried again.")

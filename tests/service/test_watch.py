@@ -155,10 +155,10 @@ def test_a_new_convertible_8k_becomes_a_ledger_entry_within_one_poll(server, pip
     assert archive_requests(server, mark) == []
     assert pipeline.db.count_documents() == 2 and len(pipeline.debt_mentions("MARA")) == mentions
 
-    status = {s["ticker"]: s for s in watcher.status()}
-    assert (status["MARA"]["last_accession"], status["MARA"]["error"], status["MARA"]["backoff_until"]) == \
+    status = {s.ticker: s for s in watcher.status()}
+    assert (status["MARA"].last_accession, status["MARA"].error, status["MARA"].backoff_until) == \
         (MARA_2031, None, None)
-    assert status["NOPE"]["error"].startswith("not_found:")
+    assert status["NOPE"].error.startswith("not_found:")
     assert server.max_requests_in_window(1.0) <= 5
 
 
@@ -173,13 +173,13 @@ def test_a_failure_mid_filing_leaves_it_unseen_and_a_crash_after_storing_duplica
     assert "failed after 3 attempts (HTTP 503)" in first.filings[0].error
     assert pipeline.db.count_documents() == 0
     status = watcher.status()[0]
-    assert status["pending"] == [CLSK_NOV10] and status["error"].startswith(f"{CLSK_NOV10}: upstream_error:")
+    assert status.pending == [CLSK_NOV10] and status.error.startswith(f"{CLSK_NOV10}: upstream_error:")
 
     second = watcher.poll_once()
     assert [(f.accession, f.status) for f in second.filings] == [(CLSK_NOV10, "ingested")]
     record = pipeline.db.accession_statuses(CLSK.cik)[CLSK_NOV10]
     assert (record["status"], record["attempts"]) == ("ingested", 2)
-    assert watcher.status()[0]["pending"] == [] and watcher.status()[0]["error"] is None
+    assert watcher.status()[0].pending == [] and watcher.status()[0].error is None
     assert debt(pipeline, "CLSK")["convertible senior notes due 2032"][1].principal_usd == 1_000_000_000
 
     # A new 8-K appears; the process "dies" after its documents are stored, before it is recorded.
@@ -224,8 +224,8 @@ def test_backfill_walks_older_pages_and_an_undisseminated_amendment_stays_pendin
     ]
     assert len(server.requests_to("/data/submissions/CIK0001839341-submissions-001.json")) == 1
     status = watcher.status()[0]
-    assert status["pending"] == ["0001140361-25-990001"]
-    assert status["error"].startswith("0001140361-25-990001: not_found: EDGAR has no such file")
+    assert status.pending == ["0001140361-25-990001"]
+    assert status.error.startswith("0001140361-25-990001: not_found: EDGAR has no such file")
 
     # The next poll retries only the pending amendment: one Archives request, nothing re-ingested.
     mark = len(server.log)
@@ -250,9 +250,9 @@ def test_a_throttled_poll_backs_off_every_company_without_another_request(server
     again = watcher.poll_once()  # within the pause: no company polls, no request is made
     assert [c.status for c in again.companies] == ["backoff", "backoff"] and len(server.log) == 1
     for entry in watcher.status():
-        left = (time.mktime(time.strptime(entry["backoff_until"][:19], "%Y-%m-%dT%H:%M:%S"))
+        left = (time.mktime(time.strptime(entry.backoff_until[:19], "%Y-%m-%dT%H:%M:%S"))
                 - time.mktime(time.gmtime()))
-        assert 590 <= left <= 601 and entry["error"].startswith("rate_limited:")
+        assert 590 <= left <= 601 and entry.error.startswith("rate_limited:")
 
 
 # --- the inbox folder -------------------------------------------------------------------------------
@@ -298,9 +298,9 @@ def test_run_polls_in_a_background_thread_until_stopped(server, pipeline, tmp_pa
     thread.start()
     thread.join(timeout=300)
     assert not thread.is_alive()
-    status = {s["ticker"]: s for s in watcher.status()}
-    assert status["MARA"]["last_accession"] == MARA_2030
-    assert status["CLSK"]["last_poll"] is None  # the stop came before CLSK's turn
+    status = {s.ticker: s for s in watcher.status()}
+    assert status["MARA"].last_accession == MARA_2030
+    assert status["CLSK"].last_poll is None  # the stop came before CLSK's turn
     assert pipeline.db.accession_statuses(MARA.cik)[MARA_2030]["status"] == "ingested"
     with pytest.raises(ConfigError, match="watch interval must be positive, got 0"):
         watcher.run(0, stop)
