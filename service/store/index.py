@@ -40,6 +40,7 @@ RRF_K = 60
 # Page ranking (tuned on FinanceBench's dev half, scripts/financebench.py):
 PAGE_KEYWORD_SHARE = 0.3  # how much a page's other matching chunks add to its best chunk's BM25
 IMPLIED_STATEMENT_SHARE = 0.25  # weight of a statement implied by its line items (a named one counts 1)
+TOPIC_SHARE = 0.5  # weight of the pages headed as the section a question asks about (retrieval.TOPICS)
 _PAGE = 5000  # rows per Chroma read/write call
 _CANDIDATES = 100  # how deep each ranking goes before fusion
 _HEAD_CHARS = 6000  # how much of a document's start its profile is read from (the cover and a page or two)
@@ -444,6 +445,7 @@ class _Pages:
     def __init__(self, order: np.ndarray, starts: np.ndarray, doc: np.ndarray, head: np.ndarray) -> None:
         self.order, self.starts, self.doc, self.head = order, starts, doc, head
         self._titled: dict[str, np.ndarray] = {}
+        self._topics: list[set[str]] | None = None
 
     @classmethod
     def of(cls, mirror: _Mirror) -> _Pages:
@@ -478,6 +480,13 @@ class _Pages:
                 self._titled[name] = flags
             out |= self._titled[name]
         return out
+
+    def headed(self, mirror: _Mirror, topics: set[str]) -> np.ndarray:
+        """Boolean per page: a heading line of one of `topics` on it. Read once for all topics."""
+        if self._topics is None:
+            bounds = list(zip(self.starts, list(self.starts[1:]) + [mirror.n]))
+            self._topics = [set().union(*(retrieval.page_topics(mirror.rows[r]["text"]) for r in self.order[a:b])) for a, b in bounds]
+        return np.fromiter((bool(t & topics) for t in self._topics), dtype=bool, count=len(self._topics))
 
 
 def _part_sequence(chunk_id: str) -> int:
@@ -937,6 +946,12 @@ class Index:
                 titled = np.flatnonzero(pages.titled(mirror, statements) & np.isfinite(page_dense))
                 titled = titled[np.lexsort((-page_dense[titled], -doc_weight[titled]))][:depth]
                 score[titled] += share / (RRF_K + np.arange(1, len(titled) + 1))
+            if cues.topics and TOPIC_SHARE:
+                # The section the question asks about ("legal battles": Legal Proceedings, Contingencies):
+                # the pages headed as it, ranked the same way.
+                headed = np.flatnonzero(pages.headed(mirror, cues.topics) & np.isfinite(page_dense))
+                headed = headed[np.lexsort((-page_dense[headed], -doc_weight[headed]))][:depth]
+                score[headed] += TOPIC_SHARE / (RRF_K + np.arange(1, len(headed) + 1))
         score *= doc_weight
         chosen = _top(np.where(score > 0, score, -np.inf), k)
         out = []

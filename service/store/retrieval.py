@@ -243,6 +243,45 @@ LINE_ITEMS: dict[str, tuple[str, ...]] = {
              "buybacks", "ebitda"),
 }
 
+# Ratios an analyst computes, by the statements their inputs come from: a question asking for one
+# points at those statements although it names none of their line items.
+RATIOS: dict[str, tuple[str, ...]] = {
+    "capital intensive": ("cash", "balance"), "capital-intensive": ("cash", "balance"), "capital intensity": ("cash", "balance"),
+    "inventory turnover": ("income", "balance"), "days inventory": ("income", "balance"),
+    "asset turnover": ("income", "balance"), "fixed asset turnover": ("income", "balance"),
+    "return on assets": ("income", "balance"), "roa": ("income", "balance"),
+    "return on equity": ("income", "balance"), "roe": ("income", "balance"),
+    "return on invested capital": ("income", "balance"), "roic": ("income", "balance"),
+    "days sales outstanding": ("income", "balance"), "dso": ("income", "balance"),
+    "days payable outstanding": ("income", "balance"), "dpo": ("income", "balance"),
+    "interest coverage": ("income",), "debt to equity": ("balance",), "debt-to-equity": ("balance",),
+    "leverage ratio": ("balance", "income"), "net debt": ("balance",), "book value": ("balance",),
+    "cash conversion": ("cash", "income"), "payout ratio": ("cash", "income"), "dividend payout": ("cash", "income"),
+    "liquidat": ("balance",), "solvency": ("balance",), "liquidity profile": ("balance",),
+}  # fmt: skip
+
+# Sections of a 10-K/10-Q beyond the statements (Regulation S-K items and the notes every filer
+# writes), by the words a question uses for their subject, with the headings that title them. A
+# page carrying such a heading as a line of its own is where that subject is disclosed.
+TOPICS: dict[str, tuple[str, str]] = {
+    "legal": (r"\blegal\b|\blitigation|\blawsuits?\b|\bsued\b|\bsettlements?\b|\bantitrust\b",
+              r"^(?:item\s*3\.?\s*)?legal\s+proceedings|^(?:note\s*\d+\W+)?(?:commitments\s+and\s+)?contingencies|^litigation\b|^legal\s+matters"),
+    "segments": (r"\bsegments?\b|\bregions?\b|\bgeograph\w*|\binternational\b|\bbusiness\s+units?\b",
+                 r"segment\s+(?:information|reporting|results|data)|reportable\s+segments|operating\s+segments|geographic\s+(?:information|areas|data)"),
+    "pension": (r"\bpensions?\b|\bretirees?\b|\bpostretirement\b|\bdefined\s+benefit\b|\bretirement\s+benefits?\b",
+                r"pension|postretirement|retirement\s+(?:plans|benefits)|employee\s+benefit\s+plans|benefit\s+plans"),
+    "debt": (r"\bdebt\b|\bborrowings?\b|\bcredit\s+facilit\w*|\bnotes\s+due\b|\bmaturities\b",
+             r"^(?:note\s*\d+\W+)?(?:long-term\s+)?debt\b|^(?:note\s*\d+\W+)?borrowings\b|^(?:note\s*\d+\W+)?(?:short-term\s+and\s+long-term\s+)?debt|credit\s+facilit"),
+    "taxes": (r"\btax\s+rate\b|\bincome\s+tax\w*|\bdeferred\s+tax\w*", r"^(?:note\s*\d+\W+)?(?:provision\s+for\s+)?income\s+taxes"),
+    "leases": (r"\bleases?\b|\blessee\b", r"^(?:note\s*\d+\W+)?leases\b"),
+    "risks": (r"\brisks?\b", r"^(?:item\s*1a\.?\s*)?risk\s+factors"),
+    "restructuring": (r"\brestructur\w*|\blayoffs?\b|\bimpairment\w*|\bspin(?:[- ]?off)\w*|\bdivest\w*|\bseparation\b",
+                      r"restructuring|impairment|discontinued\s+operations|divestitures?|separation|acquisitions\s+and\s+divestitures"),
+    "liquidity": (r"\bliquidity\b|\bcapital\s+resources\b|\bcash\s+position\b", r"liquidity\s+and\s+capital\s+resources|^liquidity\b"),
+}
+_TOPIC_ASKED = {k: re.compile(q, re.I) for k, (q, _) in TOPICS.items()}
+_TOPIC_HEADING = {k: re.compile(h, re.I) for k, (_, h) in TOPICS.items()}
+
 FORMS: list[tuple[str, tuple[str, ...]]] = [
     ("10-K", ("10-k", "10k", "annual report")),
     ("10-Q", ("10-q", "10q", "quarterly report")),
@@ -272,6 +311,7 @@ class Cues:
     form: str | None = None
     statements: set[str] = field(default_factory=set)
     implied: set[str] = field(default_factory=set)  # statements whose line items it asks about, not named
+    topics: set[str] = field(default_factory=set)  # sections beyond the statements it asks about (TOPICS)
     forward: bool = False  # asks what was expected or guided: said in the filings of the year before
 
 
@@ -300,8 +340,23 @@ def question_cues(text: str) -> Cues:
     cues.forward = bool(_FORWARD.search(lowered))
 
     cues.implied = {k for k, items in LINE_ITEMS.items()
-                    if any(re.search(r"(?<![a-z&])" + re.escape(i) + r"(?![a-z&])", lowered) for i in items)} - cues.statements
+                    if any(re.search(r"(?<![a-z&])" + re.escape(i) + r"(?![a-z&])", lowered) for i in items)}
+    cues.implied |= {k for ratio, statements in RATIOS.items() if re.search(r"(?<![a-z&])" + re.escape(ratio), lowered) for k in statements}
+    cues.implied -= cues.statements
+    cues.topics = {k for k, rx in _TOPIC_ASKED.items() if rx.search(lowered)}
     return cues
+
+
+def page_topics(text: str) -> set[str]:
+    """The sections (TOPICS) a page holds: a heading line of its own anywhere on it ('Note 12 —
+    Commitments and Contingencies', 'Legal Proceedings'), short and without a closing period."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if not 4 <= len(line) <= 90 or line.endswith((".", ",", ";", ":")) or sum(c.isalpha() for c in line) < 4:
+            continue
+        found |= {k for k, rx in _TOPIC_HEADING.items() if rx.search(line)}
+    return found
 
 
 def page_statements(head: str) -> set[str]:

