@@ -47,8 +47,12 @@ check: install
 
 test-fast: check
 
+# The slow lane on two workers too: the session ingest (minutes) runs in one of them while the other
+# runs the rest (tests/conftest.py keeps every test of the ingest in one worker).
+SLOW_LANE := -m "slow and not llm" -n 2 --dist loadscope
+
 test-slow: install
-	$(PYTEST) -m "slow and not llm"
+	$(PYTEST) $(SLOW_LANE)
 
 test-llm: $(LLM_STAMP)
 	$(PYTEST) -m llm
@@ -65,7 +69,7 @@ test: install
 	    echo "llm-build $$(( $$(date +%s) - t )) rc=$$rc" >> $(LOG)/test-times.txt; exit $$rc ) & build=$$!; \
 	  echo "make test: building llama.cpp in the background (log: $(LOG)/llm-build.log)"; fi; \
 	t=$$(date +%s); $(PYTEST) -m "not slow and not llm"; fast=$$?; echo "lane-fast $$(( $$(date +%s) - t )) rc=$$fast" >> $(LOG)/test-times.txt; \
-	t=$$(date +%s); $(PYTEST) -m "slow and not llm"; slow=$$?; echo "lane-slow $$(( $$(date +%s) - t )) rc=$$slow" >> $(LOG)/test-times.txt; \
+	t=$$(date +%s); $(PYTEST) $(SLOW_LANE); slow=$$?; echo "lane-slow $$(( $$(date +%s) - t )) rc=$$slow" >> $(LOG)/test-times.txt; \
 	t=$$(date +%s); built=0; if [ -n "$$build" ]; then wait $$build || built=$$?; fi; \
 	echo "llm-build-wait $$(( $$(date +%s) - t ))" >> $(LOG)/test-times.txt; \
 	if [ "$$built" != 0 ]; then echo "make test: the llama.cpp build failed:" >&2; tail -30 $(LOG)/llm-build.log >&2; llm=1; else \

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 import types
 from pathlib import Path
 
@@ -68,6 +70,70 @@ def _names_used(func: object, seen: dict[object, frozenset[str]]) -> frozenset[s
             out |= _names_used(target, seen)
     seen[func] = frozenset(out)
     return seen[func]
+
+
+# --- two xdist workers: the session ingest in one of them --------------------------------------
+# `make check` and `make test` run lanes with `-n 2 --dist loadscope`: a module's tests run in one
+# worker, so module fixtures are built once. Here the modules with a test that uses the session
+# ingest (`_ingest`, as above) count as ONE scope, so the ingest (minutes) is built once, in one
+# worker, while the other worker runs the rest; without that, each worker would build its own.
+# (`--dist loadgroup` with `xdist_group` marks would say the same, but with pytest 9 and xdist 3.8
+# the group never reaches the scheduler: pytest-dev/pytest-xdist#1386.)
+# The workers collect; the controller schedules from test ids alone. So each worker writes the
+# modules of its selected tests that use the session ingest to a file the controller named
+# (`_SCOPES_KEY` in the worker's input) before it reports its collection; the controller reads the
+# file when it schedules, once every worker has reported.
+SESSION_INGEST = "session-ingest"
+_SCOPES_KEY = "minerlens_session_ingest_modules"
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reports the collection to the controller
+def pytest_collection_finish(session) -> None:
+    """Worker: the modules of the selected tests that use the session ingest, to the controller's file."""
+    path = getattr(session.config, "workerinput", {}).get(_SCOPES_KEY)
+    if path:
+        modules = sorted({_module(item.nodeid) for item in session.items if "_ingest" in item.fixturenames})
+        tmp = Path(f"{path}.{os.getpid()}")
+        tmp.write_text(json.dumps(modules))
+        tmp.replace(path)  # the other worker writes the same list; neither leaves a half-written file
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Controller: name the file the workers write the session ingest's modules to."""
+    config = node.config
+    if not hasattr(config, "_minerlens_scopes"):
+        config._minerlens_scopes = Path(tempfile.mkdtemp(prefix="minerlens-xdist-")) / "session-ingest-modules.json"
+    node.workerinput[_SCOPES_KEY] = str(config._minerlens_scopes)
+
+
+def pytest_unconfigure(config) -> None:
+    path = getattr(config, "_minerlens_scopes", None)
+    if path is not None:
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Controller: `--dist loadscope`, with the session ingest's modules as one scope."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SessionIngestScope(LoadScopeScheduling):
+        _ingest_modules: frozenset[str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._ingest_modules is None:  # first called in schedule(), once every worker has collected
+                path = getattr(config, "_minerlens_scopes", None)
+                self._ingest_modules = frozenset(json.loads(path.read_text())) if path and path.exists() else frozenset()
+            return SESSION_INGEST if _module(nodeid) in self._ingest_modules else super()._split_scope(nodeid)
+
+    return SessionIngestScope(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

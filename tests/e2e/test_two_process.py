@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -33,12 +34,24 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "service.cli", *args], env=env, capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture()
-def data_env(tmp_path, filings_dir) -> dict[str, str]:
-    env = dict(os.environ, MINERLENS_DATA_DIR=str(tmp_path / "data"), MINERLENS_FILINGS_DIR=str(filings_dir), HF_HUB_OFFLINE="1")
-    out = cli(env, "ingest", str(filings_dir / FIRST))
+def env_for(data_dir: Path, filings_dir: Path) -> dict[str, str]:
+    return dict(os.environ, MINERLENS_DATA_DIR=str(data_dir), MINERLENS_FILINGS_DIR=str(filings_dir), HF_HUB_OFFLINE="1")
+
+
+@pytest.fixture(scope="module")
+def first_ingested(tmp_path_factory, filings_dir) -> Path:
+    """A data dir holding FIRST, written by `minerlens ingest` in a subprocess, once per module."""
+    data_dir = tmp_path_factory.mktemp("two-process") / "data"
+    out = cli(env_for(data_dir, filings_dir), "ingest", str(filings_dir / FIRST))
     assert out.returncode == 0, out.stderr
-    return env
+    return data_dir
+
+
+@pytest.fixture()
+def data_env(tmp_path, filings_dir, first_ingested) -> dict[str, str]:
+    """Each test writes into its own copy of that data dir."""
+    shutil.copytree(first_ingested, tmp_path / "data")
+    return env_for(tmp_path / "data", filings_dir)
 
 
 @pytest.fixture()
