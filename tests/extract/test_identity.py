@@ -97,9 +97,15 @@ def test_a_short_name_of_initials_is_the_same_counterparty():
     assert not identity.same_counterparty("CoreWeave, Inc.", "Core Scientific, Inc.")
 
 
+@pytest.fixture(scope="module")
+def btbt_10k_contracts(filing):
+    """The contracts of BTBT's 10-K, extracted once for the module (seconds); the tests only read them."""
+    return tuple(extract_contracts(filing("BTBT_10-K_2025-03-14.htm")))
+
+
 @pytest.mark.slow  # extracts real 10-Ks
-def test_an_unidentified_customer_is_no_one_in_particular(filing):
-    contracts = extract_contracts(filing("BTBT_10-K_2025-03-14.htm"))
+def test_an_unidentified_customer_is_no_one_in_particular(btbt_10k_contracts):
+    contracts = btbt_10k_contracts
     unnamed = [c for c in contracts if c.counterparty.lower().startswith("new customer")]
     assert len(unnamed) == 5  # five MSAs with customers the 10-K does not name
     assert all(identity.counterparty_key(c.counterparty) is None for c in unnamed)
@@ -108,8 +114,8 @@ def test_an_unidentified_customer_is_no_one_in_particular(filing):
 
 
 @pytest.mark.slow  # extracts real 10-Ks
-def test_two_orders_of_one_customer_are_two_deals(filing):
-    contracts = extract_contracts(filing("BTBT_10-K_2025-03-14.htm"))
+def test_two_orders_of_one_customer_are_two_deals(btbt_10k_contracts):
+    contracts = btbt_10k_contracts
     orders = sorted((c for c in contracts if identity.counterparty_key(c.counterparty) == "boosteroid"), key=lambda c: -c.gpus)
     assert [c.gpus for c in orders] == [300, 189]
     assert identity.contract_terms_conflict(orders[0], orders[1])

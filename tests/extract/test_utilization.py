@@ -3,6 +3,8 @@ capacity and plans kept out, every quote verbatim."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pytest
 
 from extract.evidence import normalize_for_search
@@ -24,12 +26,18 @@ def text_doc(text: str, *, form: str = "8-K", filed: str | None = "2025-05-01", 
                     filing=Filing(form=form, filed=filed, ticker="TEST"), parts=[part])
 
 
+@lru_cache(maxsize=None)
+def utilization_of(filing, name: str) -> tuple[UtilizationDisclosure, ...]:
+    """A real filing's disclosures, extracted once per session (BTBT's 10-K takes seconds); the tests only read them."""
+    return tuple(extract_utilization(filing(name)))
+
+
 # --- Bit Digital 10-K: XBRL revenue by service line, MTL 1 capacity -----------------------------
 
 
 @pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_cloud_revenue_from_xbrl_segment_member(filing):
-    records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
+    records = utilization_of(filing, "BTBT_10-K_2025-03-14.htm")
     cloud = one(records, revenue_line="cloud services")
     assert cloud.hpc_revenue_usd == 45727735.0
     assert cloud.hpc_revenue_period == "12 months"
@@ -40,7 +48,7 @@ def test_btbt_10k_cloud_revenue_from_xbrl_segment_member(filing):
 
 @pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_colocation_counts_because_the_filing_calls_it_hpc(filing):
-    records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
+    records = utilization_of(filing, "BTBT_10-K_2025-03-14.htm")
     colo = one(records, revenue_line="colocation services")
     assert colo.hpc_revenue_usd == 1361241.0
     # the MD&A's "$1.4 million" restates this fact rounded: not a second disclosure
@@ -49,7 +57,7 @@ def test_btbt_10k_colocation_counts_because_the_filing_calls_it_hpc(filing):
 
 @pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_mtl1_capacity_occupancy_and_gpus(filing):
-    records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
+    records = utilization_of(filing, "BTBT_10-K_2025-03-14.htm")
     mtl1 = one(records, site="MTL 1")
     assert mtl1.energized_mw == 4.0
     assert mtl1.gpus_deployed == 5000
@@ -63,7 +71,7 @@ def test_btbt_10k_mtl1_capacity_occupancy_and_gpus(filing):
 
 @pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_first_deployment_dated(filing):
-    records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
+    records = utilization_of(filing, "BTBT_10-K_2025-03-14.htm")
     first = one(records, as_of="2024-01-22")
     assert first.gpus_deployed == 1536
     assert first.hpc_revenue_usd is None
@@ -71,7 +79,7 @@ def test_btbt_10k_first_deployment_dated(filing):
 
 @pytest.mark.slow  # extracts BTBT's 10-K (and more real filings)
 def test_btbt_10k_mining_hosting_mw_and_targets_are_not_utilization(filing):
-    records = extract_utilization(filing("BTBT_10-K_2025-03-14.htm"))
+    records = utilization_of(filing, "BTBT_10-K_2025-03-14.htm")
     mw = {r.energized_mw for r in records} | {r.contracted_mw for r in records}
     # 15.5 MW at Bitdeer for miners, 46 MW contracted hosting with Coinmint, the 32MW / 80MW+ targets,
     # the 5MW MTL 2 expansion project: none is AI/HPC capacity in service
@@ -136,7 +144,7 @@ def test_every_quote_is_verbatim(filing):
     for name in ("BTBT_10-K_2025-03-14.htm", "BTBT_424B5_2025-09-29.txt", "BTBT_8-K_2025-11-14.txt"):
         doc = filing(name)
         text = normalize_for_search(doc.text)
-        for record in extract_utilization(doc):
+        for record in utilization_of(filing, name):
             for ev in record.evidence:
                 assert ev.document == name
                 assert ev.locator.startswith("xbrl ") or normalize_for_search(ev.quote) in text, ev
