@@ -116,7 +116,7 @@ def report(args, baseline: list[dict], new: list[dict], chunks: int, documents: 
         f"- Date: {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {m['cpu']}, {m['cores']} cores (shared with other work), {m['memory']}; Python {m['python']}, torch {m['torch']}",
         f"- Command: `.venv/bin/python scripts/financebench.py {' '.join(shlex.quote(a) for a in sys.argv[1:])}`",
-        f"- Ingest: {'reused the data dir' if ingest_s < 60 else f'{ingest_s / 60:.0f} min'} (all-MiniLM-L6-v2, float32, 254-token chunks)",
+        f"- Ingest: {'reused the data dir' if ingest_s < 60 else f'{ingest_s / 60:.0f} min'} (all-MiniLM-L6-v2, {args.dtype}, 254-token chunks)",
         "- Split: by document: the 44 documents ordered by sha256(doc_name), alternately dev and held-out; ranking choices were tuned on dev only.",
         "",
         f"| questions | n | page recall@{args.k} baseline | page recall@{args.k} new | doc recall@{args.k} baseline | doc recall@{args.k} new |",
@@ -146,6 +146,10 @@ def report(args, baseline: list[dict], new: list[dict], chunks: int, documents: 
         "   (\"balance sheet\", \"statement of cash flows\") boosts pages titled as that statement.",
         "3. Chunks are scored per page: a page's score is the sum of its chunks' fused scores, and each page is",
         "   returned once (as its best chunk).",
+        "4. A ratio the question asks for points at the statements of its inputs (\"capital-intensive\": cash flows and",
+        "   balance sheet; \"inventory turnover\": income statement and balance sheet), and the subject it asks about at",
+        "   the section that discloses it (legal proceedings, segments, pensions, debt, taxes, leases, risk factors,",
+        "   restructuring, liquidity): pages carrying that heading on a line of their own are a fourth ranking.",
         "",
         "## Questions the new ranking misses",
         "",
@@ -183,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.split:
         questions = [q for q in questions if q["split"] == args.split]
     pipeline.index.warm()
+    args.dtype = pipeline.index.embedder.dtype
     baseline = run(pipeline, questions, args.k, focus=False)
     new = run(pipeline, questions, args.k, focus=True)
     documents = len({r.file for r in ingest.results})
