@@ -66,6 +66,8 @@ _FACILITY_INTRO = re.compile(
     rf"(?P<noun>{_FACILITY_NOUN})",
     re.IGNORECASE,
 )
+# The words between an article and the facility noun: "(entered into) a master digital currency (loan agreement)".
+_QUALIFIER_BEFORE = re.compile(r"\b(?:a|an|the|its|our|their|new)\s+(?P<words>(?:[A-Za-z][\w-]*\s+){0,4})$")
 _DEFINED_TERM = re.compile(
     r"^\s*,?\s*\((?:[Tt]he\s+|each,\s+an?\s+|an?\s+)?(?:[“\"](?P<term>[^”\"]{2,60})[”\"]"
     # an unquoted defined term: "(the 2030 Notes)"
@@ -350,7 +352,10 @@ class _Reader:
             noun = m["noun"]
             gap = m["gap"]
             amount = find_money(gap)
-            label = re.sub(r"\s+", " ", (gap[amount[-1][1][0] :] if amount else "") + noun).strip()
+            # "a $50.0 million revolving credit facility": from the amount on; "a master digital currency loan
+            # agreement": the words that qualify the noun, after the article.
+            qualifier = gap[amount[-1][1][0] :] if amount else (q["words"] if (q := _QUALIFIER_BEFORE.search(gap)) else "")
+            label = re.sub(r"\s+", " ", qualifier + noun).strip()
             name = label[0].upper() + label[1:] if label else noun
             lender = _LENDER_NAME.match(text[m.end() : m.end() + 160])
             if lender:
@@ -1282,6 +1287,9 @@ def _fold_umbrellas(instruments: list[_Instrument]) -> list[_Instrument]:
         for loan in loans:
             if "secured" in frame.values:
                 loan.set("secured", frame.values["secured"], frame.evidence["secured"])
+            if len(loans) == 1:
+                # "How much did it borrow under its Master Digital Currency Loan Agreement?": the one loan.
+                loan.terms |= frame.terms | {frame.name}
         out.remove(frame)
     return out
 

@@ -517,8 +517,21 @@ def _table_date(part: Part, start: int, header: list[list[str]]) -> tuple[str | 
     return find_dates(before[best.end():best.end() + 30])[0][0], line
 
 
+_BULLET = re.compile(r"^[\s●•◌○▪■□◦‣∙·*–—-]*$")
+
+
+def _label_at(row: list[str]) -> int:
+    """Where a row's label is: its first cell that is not empty or a list bullet ("● | Total Debt: | $1.9
+    million", a release's bullet list laid out as a table)."""
+    return next((i for i, cell in enumerate(row) if not _BULLET.match(cell)), 0)
+
+
+def _label(row: list[str]) -> str:
+    return row[_label_at(row)] if row else ""
+
+
 def _first_amount(cells: list[str], scale: float) -> tuple[float, str] | None:
-    for cell in cells[1:]:
+    for cell in cells[_label_at(cells) + 1 :]:
         value = parse_money(cell, scale=scale)
         if value is not None:
             return value, cell
@@ -531,8 +544,8 @@ def _read_text(doc: Document, rows: list[Row]) -> CompanyFigures | None:
     for part in doc.parts:
         for table in part.tables:
             header = table.rows[: table.header_rows]
-            cash_row = next((r for r in table.rows if _CASH_ROW.search(r[0] if r else "") and not _RESTRICTED.search(r[0])), None)
-            debt_row = next((r for r in table.rows if _TOTAL_DEBT_ROW.search(r[0] if r else "")), None)
+            cash_row = next((r for r in table.rows if _CASH_ROW.search(_label(r)) and not _RESTRICTED.search(_label(r))), None)
+            debt_row = next((r for r in table.rows if _TOTAL_DEBT_ROW.search(_label(r))), None)
             if cash_row is None and debt_row is None:
                 continue
             as_of, as_of_quote = _table_date(part, table.start, header)

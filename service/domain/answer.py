@@ -317,7 +317,7 @@ class Answerer:
                                     "note": m["note"], "inputs": input_rows(m)})
             return refusal(q, f"{q.ticker} {label} for the period ended {row['period_end']} cannot be computed: {m.get('note')}.",
                            {"ticker": q.ticker, "period_end": row["period_end"], "metric": q.metric, "note": m.get("note")})
-        text = f"{q.ticker} {label} for the period ended {row['period_end']} ({row.get('form') or 'filing'}): {format_metric(q.metric, m['value'])}."
+        text = f"{q.ticker} {label} for the period ended {row['period_end']} ({row.get('form') or 'filing'}): {format_metric(q.metric, m['value'], [c.quote for c in citations])}."
         text += explain_inputs(q.metric, m)
         if m.get("note"):
             text += f" Note: {m['note']}."
@@ -670,7 +670,8 @@ def resolve_instruments(instruments: list[dict], q: Question) -> list[dict] | No
             continue
         if ref.amount_usd is not None and inst.get("principal_usd") and not same_value(inst["principal_usd"], ref.amount_usd):
             continue
-        names = " ".join([inst["name"], *(m["name"] for m in inst["mentions"])]).lower()
+        # The document's own terms for it count as its names ("the MLA", the agreement a loan was made under).
+        names = " ".join([inst["name"], *(m["name"] for m in inst["mentions"]), *(inst.get("aliases") or [])]).lower()
         quotes = " ".join(e["quote"] for m in inst["mentions"] for e in m["evidence"]).lower()
         hits = sum(1 for w in ref.words if w in names) or 0.5 * sum(1 for w in ref.words if w in quotes)
         score = 3 * hits + 2 * (ref.coupon_pct is not None and inst.get("coupon_pct") is not None) + 2 * (ref.maturity_year is not None and year is not None)
@@ -884,16 +885,17 @@ def format_field(field: str, value: Any, evidence: Iterable[Evidence] = ()) -> s
     return str(value)
 
 
-def format_metric(metric: str, value: Any) -> str:
+def format_metric(metric: str, value: Any, quotes: Iterable[str] = ()) -> str:
+    """A metric's value for reading; a figure a quote states is spelled as the quote spells it."""
     if metric in RATIO_METRICS:
         return f"{value:.2f}x (derived)"
     if metric == "btc_holdings":
-        return f"{stated(value)} BTC"
+        return f"{stated(value, quotes)} BTC"
     if metric == "shares_issuable_on_conversion":
         return f"{value:,.0f} shares (derived)"
     if metric == "maturity_ladder":
         return ", ".join(f"{year}: {money(amount)}" for year, amount in value.items())
-    return money(value)
+    return money(value, quotes)
 
 
 def describe_deal(r: dict) -> str:

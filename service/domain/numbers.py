@@ -27,13 +27,21 @@ def plain(value: float | int) -> str:
     return f"{sign}{int(whole):,}.{fraction}"
 
 
+_SCALE_WORD = re.compile(r"\s*(thousand|million|billion)\b", re.I)
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
 def _spelled(value: float, quote: str) -> str | None:
-    """The quote's own spelling of `value` (with its trailing zeros), if the quote states it."""
+    """The quote's own spelling of `value` (with its trailing zeros), if the quote states it:
+    "28.9159", or with its scale word, "1.9 million" for 1,900,000."""
     for m in _NUMBER.finditer(quote):
         token = m.group(1)
-        if abs(float(token.replace(",", "")) - value) <= 1e-9 * max(1.0, abs(value)):
+        number = float(token.replace(",", ""))
+        scale = _SCALE_WORD.match(quote, m.end())
+        factor = _SCALES[scale.group(1).lower()] if scale else 1.0
+        if abs(number * factor - value) <= 1e-9 * max(1.0, abs(value)):
             whole, dot, fraction = token.replace(",", "").partition(".")
-            return f"{int(whole or 0):,}" + (dot + fraction if dot else "")
+            return f"{int(whole or 0):,}" + (dot + fraction if dot else "") + (f" {scale.group(1).lower()}" if scale else "")
     return None
 
 

@@ -270,3 +270,12 @@ def test_unreadable_period_gives_none():
     doc.parts[0].facts[0].value = doc.parts[0].facts[0].text = "sometime"
     doc.parts[0].facts[0].period_end = None
     assert extract_figures(doc) is None
+
+
+def test_a_releases_bullet_list_laid_out_as_a_table_is_read_by_its_labels(filing):
+    """FGNX 8-K EX-99.1: "Key Balance Sheet Metrics (all amounts as of September 30, 2025):" over rows
+    "● | Cash and Cash Equivalents: | $7.5 million" and "● | Total Debt: | $1.9 million"."""
+    figures = extract_figures(filing("FGNX_8-K_2025-11-21.txt"))
+    assert (figures.period_end, figures.cash_usd, figures.total_debt_usd) == ("2025-09-30", 7_500_000, 1_900_000)
+    quotes = {e.field: e.quote for e in figures.evidence}
+    assert quotes["total_debt_usd"] == "● Total Debt: $1.9 million"

@@ -223,7 +223,10 @@ def test_numbers_keep_the_quotes_spelling():
     assert usd(10.0, ["converted into Class A ordinary shares at a conversion price of $10.00 per share"]) == "$10.00"
     assert percent(5.5, ["private offering of 5.50% Convertible Senior Notes due 2030"]) == "5.50%"
     assert stated(28.9159, []) == "28.9159" and plain(1150000000.0) == "1,150,000,000"
-    assert usd(112500000.0, ["The aggregate principal amount of notes sold in the offerings was $112.5 million."]) == "$112,500,000"
+    # An amount stated with a scale word keeps it: "$112.5 million" states no more digits than that.
+    assert usd(112500000.0, ["The aggregate principal amount of notes sold in the offerings was $112.5 million."]) == "$112.5 million"
+    assert usd(1900000.0, ["● Total Debt: $1.9 million"]) == "$1.9 million"  # FGNX_8-K_2025-11-21.txt, EX-99.1
+    assert usd(1900000.0, []) == "$1,900,000"
 
 
 # -- company identity from the filings ------------------------------------------------------------
