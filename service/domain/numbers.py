@@ -31,13 +31,13 @@ _SCALE_WORD = re.compile(r"\s*(thousand|million|billion)\b", re.I)
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 
-def _spelled(value: float, quote: str) -> str | None:
+def _spelled(value: float, quote: str, scale_words: bool = False) -> str | None:
     """The quote's own spelling of `value` (with its trailing zeros), if the quote states it:
-    "28.9159", or with its scale word, "1.9 million" for 1,900,000."""
+    "28.9159"; with `scale_words`, also "1.9 million" for 1,900,000."""
     for m in _NUMBER.finditer(quote):
         token = m.group(1)
         number = float(token.replace(",", ""))
-        scale = _SCALE_WORD.match(quote, m.end())
+        scale = _SCALE_WORD.match(quote, m.end()) if scale_words else None
         factor = _SCALES[scale.group(1).lower()] if scale else 1.0
         if abs(number * factor - value) <= 1e-9 * max(1.0, abs(value)):
             whole, dot, fraction = token.replace(",", "").partition(".")
@@ -45,20 +45,22 @@ def _spelled(value: float, quote: str) -> str | None:
     return None
 
 
-def stated(value: float | int, quotes: Iterable[str] = ()) -> str:
-    """`value` with the precision its quotes state; else `plain(value)`. Sign kept."""
+def stated(value: float | int, quotes: Iterable[str] = (), *, scale_words: bool = False) -> str:
+    """`value` with the precision its quotes state; else `plain(value)`. Sign kept. Digits only
+    (what JSON readers get, `numbers_as_stated`) unless `scale_words` ("1.9 million", for reading)."""
     if isinstance(value, bool):
         return str(value)
     magnitude = abs(float(value))
     for quote in quotes:
-        spelled = _spelled(magnitude, quote or "")
+        spelled = _spelled(magnitude, quote or "", scale_words)
         if spelled is not None:
             return ("-" if value < 0 else "") + spelled
     return plain(value)
 
 
 def usd(value: float | int, quotes: Iterable[str] = ()) -> str:
-    text = stated(abs(value), quotes)
+    """A dollar amount for reading, as the quote states it: "$28.9159", "$1.9 million"."""
+    text = stated(abs(value), quotes, scale_words=True)
     return f"-${text}" if value < 0 else f"${text}"
 
 
