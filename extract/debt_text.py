@@ -323,10 +323,7 @@ class _Reader:
                 inst.name_ev = self._ev(s, part, "name")
             if coupon is not None and inst.coupon is not None:
                 inst.set("coupon_pct", coupon, self._ev(s, part, "coupon_pct"))
-            said = re.search(r"\b(un)?secured\b", body, re.I)
-            if said:
-                # "convertible senior secured notes": any naming that says so states the security.
-                inst.set("secured", said.group(1) is None, self._ev(s, part, "secured"))
+            self._security_named(inst, body, s, part)
             self._alias(text, m.end(), inst, s.start)
             glossary = _GLOSSARY_LEAD.search(text[: m.start()])
             if glossary:
@@ -497,11 +494,16 @@ class _Reader:
             inst = _Instrument(name=name[0].upper() + name[1:], kind=kind, coupon=None, year=None, introduced=True)
             self.instruments.append(inst)
             inst.name_ev = self._ev(s, part, "name")
+        self._security_named(inst, body, s, part)
+        self._alias(text, term_at, inst, s.start)
+        return inst
+
+    def _security_named(self, inst: _Instrument, body: str, s: Sentence, part: Part) -> None:
+        """"convertible senior secured notes", "unsecured ... promissory notes": any naming that says so
+        states the security."""
         said = re.search(r"\b(un)?secured\b", body, re.I)
         if said:
             inst.set("secured", said.group(1) is None, self._ev(s, part, "secured"))
-        self._alias(text, term_at, inst, s.start)
-        return inst
 
     def _not_borrowed(self, s: Sentence, part: Part) -> bool:
         """The sentence's loan is not the filer's debt: the filer lends, or another party borrows."""
