@@ -936,22 +936,22 @@ class Index:
         keyword_pages = keyword_pages[page_kw[keyword_pages] > 0]  # pages sharing no query term are not keyword hits
         for top in (dense_pages, keyword_pages):
             score[top] += 1.0 / (RRF_K + np.arange(1, len(top) + 1))
+
+        def ranking_of(flagged: np.ndarray, share: float) -> None:
+            """The flagged pages as one more ranking: the best-fitting document's and the most similar first."""
+            ranked = np.flatnonzero(flagged & np.isfinite(page_dense))
+            ranked = ranked[np.lexsort((-page_dense[ranked], -doc_weight[ranked]))][:depth]
+            score[ranked] += share / (RRF_K + np.arange(1, len(ranked) + 1))
+
         if cues is not None:
-            # The statement the question names is a third ranking: the pages titled as it, the
-            # best-fitting document's and the most similar first. A statement whose line items it
-            # asks about ("inventories", "capex") counts for less.
+            # The statement the question names: the pages titled as it. A statement whose line items
+            # it asks about ("inventories", "capex") counts for less.
             for statements, share in ((cues.statements, 1.0), (cues.implied, IMPLIED_STATEMENT_SHARE)):
-                if not statements or not share:
-                    continue
-                titled = np.flatnonzero(pages.titled(mirror, statements) & np.isfinite(page_dense))
-                titled = titled[np.lexsort((-page_dense[titled], -doc_weight[titled]))][:depth]
-                score[titled] += share / (RRF_K + np.arange(1, len(titled) + 1))
+                if statements and share:
+                    ranking_of(pages.titled(mirror, statements), share)
             if cues.topics and TOPIC_SHARE:
-                # The section the question asks about ("legal battles": Legal Proceedings, Contingencies):
-                # the pages headed as it, ranked the same way.
-                headed = np.flatnonzero(pages.headed(mirror, cues.topics) & np.isfinite(page_dense))
-                headed = headed[np.lexsort((-page_dense[headed], -doc_weight[headed]))][:depth]
-                score[headed] += TOPIC_SHARE / (RRF_K + np.arange(1, len(headed) + 1))
+                # The section the question asks about ("legal battles": Legal Proceedings, Contingencies).
+                ranking_of(pages.headed(mirror, cues.topics), TOPIC_SHARE)
         score *= doc_weight
         chosen = _top(np.where(score > 0, score, -np.inf), k)
         out = []
