@@ -170,24 +170,26 @@ def main(argv: list[str] | None = None) -> int:
         "of the command's processes) are given beside them.",
     ]
     where = list(lines)
+
+    def lane_table(title: str, command: str, runs: list) -> str:
+        rows = [title, "", *where, "", command, "",
+                "| run | wall | cpu | load (1 min) after | result |", "| --- | ---: | ---: | ---: | --- |"]
+        for i, (wall, cpu, rc, summary, ld) in enumerate(runs, 1):
+            rows.append(f"| {i} | {fmt(wall)} | {cpu:.0f} s | {ld.split()[0]} | {'ok' if rc == 0 else f'rc={rc}'}: {summary} |")
+        return "\n".join(rows)
+
     if checks:
-        rows = ["### `make check` (fast lane, this working tree)", "", *where, "",
-                "Command: `make check` (`pytest -q -m \"not slow and not llm and not browser and not postgres\" -n 2 --dist loadscope`). "
-                "The CPU column is the work the lane needs; on 2 cores with nothing else running, two workers "
-                "take about half of it in wall time.", "",
-                "| run | wall | cpu | load (1 min) after | result |", "| --- | ---: | ---: | ---: | --- |"]
-        for i, (wall, cpu, rc, summary, ld) in enumerate(checks, 1):
-            rows.append(f"| {i} | {fmt(wall)} | {cpu:.0f} s | {ld.split()[0]} | {'ok' if rc == 0 else f'rc={rc}'}: {summary} |")
-        parts["check"] = "\n".join(rows)
+        parts["check"] = lane_table(
+            "### `make check` (fast lane, this working tree)",
+            "Command: `make check` (`pytest -q -m \"not slow and not llm and not browser and not postgres\" -n 2 --dist loadscope`). "
+            "The CPU column is the work the lane needs; on 2 cores with nothing else running, two workers "
+            "take about half of it in wall time.", checks)
     if slows:
-        rows = ["### `make test-slow` (slow lane, this working tree)", "", *where, "",
-                "Command: `make test-slow` (`pytest -q -m \"slow and not llm\" -n 2 --dist loadscope`; tests/conftest.py "
-                "keeps the session ingest's modules in one worker, so the ingest is built once while the other worker "
-                "runs the rest). The CPU column includes the CLI and server subprocesses the tests start.", "",
-                "| run | wall | cpu | load (1 min) after | result |", "| --- | ---: | ---: | ---: | --- |"]
-        for i, (wall, cpu, rc, summary, ld) in enumerate(slows, 1):
-            rows.append(f"| {i} | {fmt(wall)} | {cpu:.0f} s | {ld.split()[0]} | {'ok' if rc == 0 else f'rc={rc}'}: {summary} |")
-        parts["slow"] = "\n".join(rows)
+        parts["slow"] = lane_table(
+            "### `make test-slow` (slow lane, this working tree)",
+            "Command: `make test-slow` (`pytest -q -m \"slow and not llm\" -n 2 --dist loadscope`; tests/conftest.py "
+            "keeps the session ingest's modules in one worker, so the ingest is built once while the other worker "
+            "runs the rest). The CPU column includes the CLI and server subprocesses the tests start.", slows)
     lines = []
     if fresh:
         clone, head, wall, cpu, rc, summary, steps, ld = fresh
