@@ -257,7 +257,8 @@ RATIOS: dict[str, tuple[str, ...]] = {
     "interest coverage": ("income",), "debt to equity": ("balance",), "debt-to-equity": ("balance",),
     "leverage ratio": ("balance", "income"), "net debt": ("balance",), "book value": ("balance",),
     "cash conversion": ("cash", "income"), "payout ratio": ("cash", "income"), "dividend payout": ("cash", "income"),
-    "liquidat": ("balance",), "solvency": ("balance",), "liquidity profile": ("balance",),
+    "liquidate": ("balance",), "liquidated": ("balance",), "liquidation": ("balance",), "solvency": ("balance",),
+    "liquidity profile": ("balance",),
 }  # fmt: skip
 
 # Sections of a 10-K/10-Q beyond the statements (Regulation S-K items and the notes every filer
@@ -271,7 +272,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "pension": (r"\bpensions?\b|\bretirees?\b|\bpostretirement\b|\bdefined\s+benefit\b|\bretirement\s+benefits?\b",
                 r"pension|postretirement|retirement\s+(?:plans|benefits)|employee\s+benefit\s+plans|benefit\s+plans"),
     "debt": (r"\bdebt\b|\bborrowings?\b|\bcredit\s+facilit\w*|\bnotes\s+due\b|\bmaturities\b",
-             r"^(?:note\s*\d+\W+)?(?:long-term\s+)?debt\b|^(?:note\s*\d+\W+)?borrowings\b|^(?:note\s*\d+\W+)?(?:short-term\s+and\s+long-term\s+)?debt|credit\s+facilit"),
+             r"^(?:note\s*\d+\W+)?(?:(?:short-term\s+and\s+)?long-term\s+)?debt\b|^(?:note\s*\d+\W+)?borrowings\b|credit\s+facilit"),
     "taxes": (r"\btax\s+rate\b|\bincome\s+tax\w*|\bdeferred\s+tax\w*", r"^(?:note\s*\d+\W+)?(?:provision\s+for\s+)?income\s+taxes"),
     "leases": (r"\bleases?\b|\blessee\b", r"^(?:note\s*\d+\W+)?leases\b"),
     "risks": (r"\brisks?\b", r"^(?:item\s*1a\.?\s*)?risk\s+factors"),
@@ -339,12 +340,16 @@ def question_cues(text: str) -> Cues:
     cues.statements = {k for k, (words, _) in STATEMENTS.items() if any(w in lowered for w in words)}
     cues.forward = bool(_FORWARD.search(lowered))
 
-    cues.implied = {k for k, items in LINE_ITEMS.items()
-                    if any(re.search(r"(?<![a-z&])" + re.escape(i) + r"(?![a-z&])", lowered) for i in items)}
-    cues.implied |= {k for ratio, statements in RATIOS.items() if re.search(r"(?<![a-z&])" + re.escape(ratio), lowered) for k in statements}
+    cues.implied = {k for k, items in LINE_ITEMS.items() if any(_says(lowered, i) for i in items)}
+    cues.implied |= {k for ratio, statements in RATIOS.items() if _says(lowered, ratio) for k in statements}
     cues.implied -= cues.statements
     cues.topics = {k for k, rx in _TOPIC_ASKED.items() if rx.search(lowered)}
     return cues
+
+
+def _says(lowered: str, term: str) -> bool:
+    """`term` as words of the lower-cased question: "roa" in "what is the roa", not in "roadmap"."""
+    return re.search(r"(?<![a-z&])" + re.escape(term) + r"(?![a-z&])", lowered) is not None
 
 
 def page_topics(text: str) -> set[str]:

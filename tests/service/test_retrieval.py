@@ -116,6 +116,8 @@ def test_a_ratio_points_at_the_statements_of_its_inputs_and_a_subject_at_its_sec
     assert question_cues("How much did Verizon expect to pay for its retirees in 2024?").topics == {"pension"}
     assert question_cues("Which region had the worst topline performance for MGM during FY2022?").topics == {"segments"}
     assert question_cues("What is the FY2019 fixed asset turnover ratio for Activision Blizzard?").topics == set()
+    # our own sentence: a ratio's abbreviation is a word of its own ("roa" is not in "roadmap")
+    assert question_cues("What is on 3M's product roadmap for FY2023?").implied == set()
 
 
 def test_a_page_holds_the_sections_whose_headings_stand_on_a_line_of_their_own():
